@@ -1,0 +1,54 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerItl } from './commands/itl.js';
+import { registerSgn } from './commands/sgn.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+export const VERSION = '0.1.0';
+
+/**
+ * Builds the `trustlab` command tree. Every command has `--help`; data commands have `--json`.
+ * Actions return their exit code instead of calling `process.exit`, so the whole CLI runs
+ * in-process in tests.
+ */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('trustlab')
+    .description('Emulate Cisco IP phones and the CUCM trust infrastructure: ITL/CTL, TFTP, TVS, CAPF, SIP over TLS.')
+    .version(VERSION)
+    .showSuggestionAfterError(true);
+  registerItl(program, ctx);
+  registerSgn(program, ctx);
+  registerDemo(program, ctx);
+  for (const cmd of allCommands(program)) {
+    cmd
+      .exitOverride()
+      .showHelpAfterError('(add --help for usage)')
+      .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
+  }
+  return program;
+}
+
+function allCommands(c: Command): Command[] {
+  return [c, ...c.commands.flatMap(allCommands)];
+}
+
+/** Runs the CLI on `argv` (without `node` and the script name); resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const ctx: CliContext = { io, exitCode: EXIT.OK };
+  const program = createProgram(ctx);
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The one error root of trustlab. Every error that crosses a module boundary is an
+ * {@link EmulatorError} with a stable string `code`; callers and tests match on `code`,
+ * never on message text. `docs/errors.md` lists every code with its meaning.
+ *
+ * Convention (conventions.md §6–7): malformed input and misuse throw; expected outcomes
+ * (a signature that does not verify, a signer nobody trusts) are returned as results.
+ */
+
+/** Codes raised while decoding bytes. Each carries the byte offset where decoding stopped. */
+export type DecodeErrorCode =
+  | 'TRUNCATED'
+  | 'TLV_BAD_LENGTH'
+  | 'TLV_DUPLICATE_TAG'
+  | 'TLV_UNEXPECTED_TAG'
+  | 'TLV_BAD_STRING'
+  | 'TRUSTLIST_TOO_LARGE'
+  | 'TRUSTLIST_TOO_MANY_RECORDS'
+  | 'TRUSTLIST_HEADER_LENGTH'
+  | 'TRUSTLIST_HEADER_OVERRUN'
+  | 'TRUSTLIST_MISSING_TAG'
+  | 'TRUSTLIST_RECORD_LENGTH';
+
+/** Codes raised by builders, PKI helpers, file access and argument checks. */
+export type OperationErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'TLV_VALUE_TOO_LONG'
+  | 'TRUSTLIST_UNSUPPORTED_SIGNER_KEY'
+  | 'TRUSTLIST_UNSUPPORTED_KEY_SIZE'
+  | 'TRUSTLIST_UNSUPPORTED_DIGEST'
+  | 'TRUSTLIST_KEY_MISMATCH'
+  | 'PKI_BAD_CERTIFICATE'
+  | 'PKI_BAD_KEY'
+  | 'IO_NOT_FOUND'
+  | 'IO_TOO_LARGE'
+  | 'USAGE'
+  | 'IO_ERROR';
+
+export type ErrorCode = DecodeErrorCode | OperationErrorCode;
+
+export interface EmulatorErrorOptions {
+  cause?: unknown;
+  /** Structured details for logs and `--json` output (never needed to match an error). */
+  details?: Record<string, unknown>;
+}
+
+/** Root of every trustlab error. */
+export class EmulatorError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: EmulatorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  override get name(): string {
+    return 'EmulatorError';
+  }
+
+  /** A plain object for `--json` output and event payloads. */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+/**
+ * Malformed bytes. `offset` is the absolute byte position in the input at which the
+ * decoder found the problem (for a length that overruns, the position of the length's
+ * element), so that a developer can look at `xxd -s OFFSET`.
+ */
+export class DecodeError extends EmulatorError {
+  declare readonly code: DecodeErrorCode;
+  readonly offset: number;
+
+  constructor(code: DecodeErrorCode, offset: number, message: string, options: EmulatorErrorOptions = {}) {
+    super(code, `${message} (at byte ${offset})`, { ...options, details: { offset, ...options.details } });
+    this.offset = offset;
+  }
+
+  override get name(): string {
+    return 'DecodeError';
+  }
+}
+
+/** True when `err` is a trustlab error, optionally with one of the given codes. */
+export function isEmulatorError(err: unknown, ...codes: ErrorCode[]): err is EmulatorError {
+  return err instanceof EmulatorError && (codes.length === 0 || codes.includes(err.code));
+}
