@@ -34,7 +34,8 @@ export type OperationErrorCode =
   | 'IO_NOT_FOUND'
   | 'IO_TOO_LARGE'
   | 'USAGE'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  | 'INVALID_STATE';
 
 export type ErrorCode = DecodeErrorCode | OperationErrorCode;
 
