@@ -1,4 +1,7 @@
 import { benchTrustListVerify } from './trustlist-verify.js';
+import { benchTftp } from './tftp.js';
+import { benchTvs } from './tvs.js';
+import { benchRegistrar } from './registrar.js';
 
 /**
  * `npm run bench [-- NAME…] [--seconds N]`: runs the benchmarks (all by default) and prints
@@ -6,6 +9,9 @@ import { benchTrustListVerify } from './trustlist-verify.js';
  */
 const BENCHES: Record<string, (seconds: number) => Promise<unknown>> = {
   trustlist: benchTrustListVerify,
+  tftp: benchTftp,
+  tvs: benchTvs,
+  registrar: benchRegistrar,
 };
 
 const args = process.argv.slice(2);

@@ -2,6 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerItl } from './commands/itl.js';
 import { registerSgn } from './commands/sgn.js';
+import { registerServe } from './commands/serve.js';
+import { registerCluster } from './commands/cluster.js';
+import { registerCert } from './commands/cert.js';
+import { registerCa } from './commands/ca.js';
+import { registerBulk } from './commands/bulk.js';
+import { registerUtils } from './commands/utils.js';
+import { registerShow } from './commands/show.js';
+import { registerParam } from './commands/param.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -21,6 +29,14 @@ export function createProgram(ctx: CliContext): Command {
   registerItl(program, ctx);
   registerSgn(program, ctx);
   registerDemo(program, ctx);
+  registerServe(program, ctx);
+  registerCluster(program, ctx);
+  registerCert(program, ctx);
+  registerCa(program, ctx);
+  registerBulk(program, ctx);
+  registerUtils(program, ctx);
+  registerShow(program, ctx);
+  registerParam(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd
       .exitOverride()

@@ -3,6 +3,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { EmulatorError } from '../shared/errors.js';
 import { cucmName, dnPairs, type DnPairs } from './names.js';
+import { parseExtensions, type CertificateExtensions } from './extensions.js';
 
 /**
  * A parsed X.509 certificate with the fields the trust-list formats copy out of it
@@ -36,6 +37,11 @@ export interface CertificateInfo {
   publicKey: KeyObject;
   sha1: string;
   sha256: string;
+  /** True when subject and issuer are the same name and the certificate verifies itself. */
+  selfSigned: boolean;
+  extensions: CertificateExtensions;
+  /** Signature hash (`SHA-1`, `SHA-256`, …) from the signature algorithm OID, or the OID. */
+  signatureHash: string;
 }
 
 const PEM_RE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
@@ -101,8 +107,31 @@ export function parseCertificate(input: Uint8Array | string): CertificateInfo {
     publicKey,
     sha1: createHash('sha1').update(der).digest('hex'),
     sha256: createHash('sha256').update(der).digest('hex'),
+    selfSigned: node.subject === node.issuer && safeVerify(node),
+    extensions: parseExtensions(tbs.extensions),
+    signatureHash: SIG_HASH[asn.signatureAlgorithm.algorithm] ?? asn.signatureAlgorithm.algorithm,
   };
 }
+
+function safeVerify(node: NodeX509): boolean {
+  try {
+    return node.verify(node.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Signature algorithm OIDs → hash names (RFC 4055, RFC 5758). */
+const SIG_HASH: Record<string, string> = {
+  '1.2.840.113549.1.1.5': 'SHA-1',
+  '1.2.840.113549.1.1.11': 'SHA-256',
+  '1.2.840.113549.1.1.12': 'SHA-384',
+  '1.2.840.113549.1.1.13': 'SHA-512',
+  '1.2.840.10045.4.1': 'SHA-1',
+  '1.2.840.10045.4.3.2': 'SHA-256',
+  '1.2.840.10045.4.3.3': 'SHA-384',
+  '1.2.840.10045.4.3.4': 'SHA-512',
+};
 
 export function stripLeadingZeros(b: Uint8Array): Uint8Array {
   let i = 0;

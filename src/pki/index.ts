@@ -1,6 +1,11 @@
 export { parseCertificate, pemCertificates, toPem, looksLikePem, stripLeadingZeros, type CertificateInfo } from './certificate.js';
 export { cucmName, certutilsName, dnPairs, sameName, NAME_OIDS, type DnPairs } from './names.js';
-export { generateKeyPair, specOf, toCryptoKeys, signingAlgorithm, type KeySpec, type KeyPair, type HashName } from './keys.js';
-export { issueCertificate, positiveSerial, dnJson, loadX509, type IssueOptions, type DnSpec } from './issue.js';
+export { generateKeyPair, specOf, signingAlgorithm, type KeySpec, type KeyPair, type HashName } from './keys.js';
+export { issueCertificate, signCertificate, positiveSerial, dnJson, loadX509, keyUsageFlags, type IssueOptions, type SignOptions, type DnSpec, type ExtensionSpec } from './issue.js';
+export { createCsr, parseCsr, type CsrInfo, type CsrOptions } from './csr.js';
+export { parseExtensions, ekuNames, EKU, type CertificateExtensions, type KeyUsageName, type EkuName } from './extensions.js';
+export { KeyPool, sharedKeyPoolDir, specId, type KeyNamespace, type KeyPoolOptions } from './key-pool.js';
 export { PublicKeyCache, defaultKeyCache } from './key-cache.js';
 export { readPrivateKey } from './private-key.js';
+export { isIssuedBy, chainTo, type ChainResult } from './chain.js';
+export { CertificateAuthority, createManufacturingCas, createEnterpriseCa, issueMic, signCsr, MANUFACTURING_CAS, MANUFACTURING_ROOTS, MANUFACTURING_TRUST, type ManufacturingCaName, type StoredCa, type MicOptions, type SignCsrOptions } from './cas.js';

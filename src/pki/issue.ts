@@ -1,20 +1,30 @@
-import { randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { NAME_OIDS } from './names.js';
 import { parseCertificate, type CertificateInfo } from './certificate.js';
-import { toCryptoKeys, type HashName, type KeyPair } from './keys.js';
+import type { HashName, KeyPair } from './keys.js';
+import type { KeyUsageName } from './extensions.js';
 
 /**
  * Certificate issuance with `@peculiar/x509` (structure) over WebCrypto keys imported from
- * native `node:crypto`. Callers must have loaded `reflect-metadata` before `@peculiar/x509`
- * (the CLI entry and the vitest setup do).
+ * native `node:crypto`.
  */
 
 /** DN attributes in the order they should appear in the certificate. */
 export type DnSpec = ReadonlyArray<readonly [keyof typeof NAME_OIDS, string]>;
 
-export interface IssueOptions {
+export interface ExtensionSpec {
+  ca?: { pathLength?: number };
+  /** Key usage as flags (x509 `KeyUsageFlags`) or names. */
+  keyUsage?: X509.KeyUsageFlags | readonly KeyUsageName[];
+  extendedKeyUsage?: readonly string[];
+  dnsNames?: readonly string[];
+  uris?: readonly string[];
+}
+
+export interface IssueOptions extends ExtensionSpec {
   subject: DnSpec;
+  /** The subject's key pair (the public half goes into the certificate; self-signing uses the private half). */
   keys: KeyPair;
   /** Issuer certificate and key; omitted for a self-signed certificate. */
   issuer?: { certificate: CertificateInfo; keys: KeyPair };
@@ -23,11 +33,6 @@ export interface IssueOptions {
   hash?: HashName;
   /** Serial magnitude; random 16 bytes (positive) when omitted. */
   serial?: Uint8Array;
-  ca?: { pathLength?: number };
-  keyUsage?: X509.KeyUsageFlags;
-  extendedKeyUsage?: string[];
-  dnsNames?: string[];
-  uris?: string[];
 }
 
 let lib: Promise<typeof X509> | undefined;
@@ -51,49 +56,97 @@ export function dnJson(dn: DnSpec): X509.JsonName {
   return dn.map(([k, v]) => ({ [k]: [v] }));
 }
 
-/** Issues (or self-signs) a certificate and returns it parsed. */
-export async function issueCertificate(o: IssueOptions): Promise<CertificateInfo> {
-  const x509 = await loadX509();
-  const hash = o.hash ?? 'SHA-256';
-  const signer = o.issuer?.keys ?? o.keys;
-  const signerKeys = await toCryptoKeys(signer, hash);
-  const subjectKeys = o.issuer ? await toCryptoKeys(o.keys, hash) : signerKeys;
-  const serial = o.serial ?? positiveSerial();
-  const extensions: X509.Extension[] = [];
-  if (o.ca) extensions.push(new x509.BasicConstraintsExtension(true, o.ca.pathLength, true));
-  if (o.keyUsage !== undefined) extensions.push(new x509.KeyUsagesExtension(o.keyUsage, true));
-  if (o.extendedKeyUsage?.length) extensions.push(new x509.ExtendedKeyUsageExtension(o.extendedKeyUsage, false));
+const KU_FLAGS: Record<KeyUsageName, number> = {
+  digitalSignature: 1, nonRepudiation: 2, keyEncipherment: 4, dataEncipherment: 8, keyAgreement: 16,
+  keyCertSign: 32, cRLSign: 64, encipherOnly: 128, decipherOnly: 256,
+};
+
+export function keyUsageFlags(ku: X509.KeyUsageFlags | readonly KeyUsageName[]): number {
+  return typeof ku === 'number' ? ku : ku.reduce((n, k) => n | KU_FLAGS[k], 0);
+}
+
+/** WebCrypto form of a node private key, for signing with @peculiar/x509. */
+export async function cryptoPrivateKey(key: KeyObject, hash: HashName): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), importAlgorithm(key, hash), false, ['sign']);
+}
+
+/** WebCrypto import parameters for any RSA or EC key (no size restriction: trust uploads may carry 8192-bit keys). */
+function importAlgorithm(key: KeyObject, hash: HashName): webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams {
+  if (key.asymmetricKeyType === 'rsa') return { name: 'RSASSA-PKCS1-v1_5', hash };
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  return { name: 'ECDSA', namedCurve: curve === 'secp384r1' ? 'P-384' : curve === 'secp521r1' ? 'P-521' : 'P-256' };
+}
+
+/** WebCrypto form of a node public key. */
+export async function cryptoPublicKey(key: KeyObject, hash: HashName): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey('spki', key.export({ type: 'spki', format: 'der' }), importAlgorithm(key, hash), true, ['verify']);
+}
+
+/** The algorithm @peculiar/x509 signs with for a key of this type. */
+export function x509SigningAlgorithm(key: KeyObject, hash: HashName): { name: string; hash: HashName } {
+  return key.asymmetricKeyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash } : { name: 'ECDSA', hash };
+}
+
+/** Builds the extension objects for a certificate or CSR. */
+export async function buildExtensions(x509: typeof X509, o: ExtensionSpec, subjectKey: webcrypto.CryptoKey, issuerKey?: webcrypto.CryptoKey): Promise<X509.Extension[]> {
+  const out: X509.Extension[] = [];
+  if (o.ca) out.push(new x509.BasicConstraintsExtension(true, o.ca.pathLength, true));
+  if (o.keyUsage !== undefined) out.push(new x509.KeyUsagesExtension(keyUsageFlags(o.keyUsage), true));
+  if (o.extendedKeyUsage?.length) out.push(new x509.ExtendedKeyUsageExtension([...o.extendedKeyUsage], false));
   const altNames: X509.JsonGeneralNames = [
     ...(o.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(o.uris ?? []).map((value) => ({ type: 'url' as const, value })),
   ];
-  if (altNames.length) extensions.push(new x509.SubjectAlternativeNameExtension(altNames, false));
-  extensions.push(await x509.SubjectKeyIdentifierExtension.create(subjectKeys.publicKey, false));
-  if (o.issuer) {
-    const issuerPub = await toCryptoKeys(o.issuer.keys, hash);
-    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerPub.publicKey, false));
-  }
+  if (altNames.length) out.push(new x509.SubjectAlternativeNameExtension(altNames, false));
+  out.push(await x509.SubjectKeyIdentifierExtension.create(subjectKey as unknown as CryptoKeyLike, false));
+  if (issuerKey) out.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKey as unknown as CryptoKeyLike, false));
+  return out;
+}
+
+type CryptoKeyLike = Parameters<typeof X509.SubjectKeyIdentifierExtension.create>[0];
+
+/** Issues (or self-signs) a certificate and returns it parsed. */
+export async function issueCertificate(o: IssueOptions): Promise<CertificateInfo> {
+  return signCertificate({ ...o, publicKey: o.keys.publicKey, signer: o.issuer ? { certificate: o.issuer.certificate, privateKey: o.issuer.keys.privateKey } : { privateKey: o.keys.privateKey } });
+}
+
+export interface SignOptions extends ExtensionSpec {
+  subject: DnSpec | X509.Name;
+  publicKey: KeyObject;
+  /** The signing key, and the issuer certificate unless self-signed. */
+  signer: { privateKey: KeyObject; certificate?: CertificateInfo };
+  notBefore: Date;
+  notAfter: Date;
+  hash?: HashName;
+  serial?: Uint8Array;
+}
+
+/** Signs a certificate for any public key (used for self-signed certificates and CSRs alike). */
+export async function signCertificate(o: SignOptions): Promise<CertificateInfo> {
+  const x509 = await loadX509();
+  const hash = o.hash ?? 'SHA-256';
+  const subjectKey = await cryptoPublicKey(o.publicKey, hash);
+  const signingKey = await cryptoPrivateKey(o.signer.privateKey, hash);
+  const issuerCert = o.signer.certificate;
+  const issuerPub = issuerCert ? await cryptoPublicKey(issuerCert.publicKey, hash) : undefined;
+  const subject = Array.isArray(o.subject) ? dnJson(o.subject as DnSpec) : (o.subject as X509.Name);
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: Buffer.from(serial).toString('hex'),
-    subject: dnJson(o.subject),
-    issuer: o.issuer ? new x509.X509Certificate(o.issuer.certificate.der).subjectName : dnJson(o.subject),
+    serialNumber: Buffer.from(o.serial ?? positiveSerial()).toString('hex'),
+    subject,
+    issuer: issuerCert ? new x509.X509Certificate(issuerCert.der).subjectName : subject,
     notBefore: o.notBefore,
     notAfter: o.notAfter,
-    signingAlgorithm: signingAlg(signer, hash),
-    publicKey: subjectKeys.publicKey,
-    signingKey: signerKeys.privateKey,
-    extensions,
+    signingAlgorithm: x509SigningAlgorithm(o.signer.privateKey, hash),
+    publicKey: subjectKey as unknown as CryptoKeyLike,
+    signingKey: signingKey as unknown as CryptoKeyLike,
+    extensions: await buildExtensions(x509, o, subjectKey, issuerPub),
   });
   return parseCertificate(new Uint8Array(cert.rawData));
 }
 
-function signingAlg(k: KeyPair, hash: HashName): { name: string; hash: HashName } {
-  return k.spec.type === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash } : { name: 'ECDSA', hash };
-}
-
 /** 16 random bytes with the top bit clear and a non-zero first byte, as CAs mint serials. */
-export function positiveSerial(): Uint8Array {
-  const b = randomBytes(16);
+export function positiveSerial(random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))): Uint8Array {
+  const b = random(16);
   b[0] = (b[0]! & 0x7f) | 0x10;
-  return new Uint8Array(b);
+  return b;
 }

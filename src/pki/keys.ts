@@ -2,7 +2,6 @@ import { generateKeyPair as nodeGenerateKeyPair, webcrypto, type KeyObject } fro
 
 type RsaHashedImportParams = webcrypto.RsaHashedImportParams;
 type EcKeyImportParams = webcrypto.EcKeyImportParams;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { promisify } from 'node:util';
 import { EmulatorError } from '../shared/errors.js';
 
@@ -51,13 +50,4 @@ export function signingAlgorithm(spec: KeySpec, hash: HashName): RsaHashedImport
   return spec.type === 'rsa'
     ? { name: 'RSASSA-PKCS1-v1_5', hash }
     : { name: 'ECDSA', namedCurve: spec.curve, hash };
-}
-
-/** Converts node KeyObjects to WebCrypto keys for @peculiar/x509 (Node 20 lacks `toCryptoKey`). */
-export async function toCryptoKeys(pair: KeyPair, hash: HashName): Promise<CryptoKeyPair> {
-  const alg = signingAlgorithm(pair.spec, hash);
-  const subtle = webcrypto.subtle;
-  const privateKey = await subtle.importKey('pkcs8', pair.privateKey.export({ type: 'pkcs8', format: 'der' }), alg, false, ['sign']);
-  const publicKey = await subtle.importKey('spki', pair.publicKey.export({ type: 'spki', format: 'der' }), alg, true, ['verify']);
-  return { privateKey, publicKey };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { EmulatorError } from './errors.js';
 
@@ -26,6 +26,37 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
     throw new EmulatorError('IO_ERROR', `could not write ${path}: ${(cause as Error).message}`, { cause });
   }
   await syncDir(dir);
+}
+
+/**
+ * Writes `path` only if it does not exist yet, atomically (temporary file, fsync, hard link).
+ * Resolves `false` when another writer got there first; the existing file is left alone.
+ */
+export async function writeFileOnce(path: string, data: Uint8Array | string, mode = 0o644): Promise<boolean> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await link(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+    await syncDir(dir);
+    return true;
+  } catch (cause) {
+    throw new EmulatorError('IO_ERROR', `could not write ${path}: ${(cause as Error).message}`, { cause });
+  } finally {
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

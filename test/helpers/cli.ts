@@ -19,7 +19,8 @@ export interface CliResult {
 export function trustlab(args: readonly string[], opts: { cwd?: string; input?: string } = {}): Promise<CliResult> {
   if (!existsSync(resolve(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   return new Promise((resolveP) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const env = { ...process.env, TRUSTLAB_KEYPOOL: process.env.TRUSTLAB_KEYPOOL ?? resolve(ROOT, '.trustlab-keypool') };
+    const child = execFile(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
       resolveP({ code, stdout, stderr });
     });

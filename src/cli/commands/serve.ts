@@ -1,0 +1,193 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Lab } from '../../cluster/index.js';
+import { ClusterFileProvider } from '../../cluster/serve/file-provider.js';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { StaticDirectoryProvider, TftpServer, type FileProvider, type TftpEvent } from '../../../tftp-sim/index.js';
+import { EmulatorError, isEmulatorError } from '../../shared/errors.js';
+import { HttpFileService, type HttpFileEvent } from '../../ucm/index.js';
+import { EXIT } from '../exit-codes.js';
+import { reportError, type CliIo } from '../io.js';
+import { act, type CliContext } from '../context.js';
+
+/**
+ * `trustlab serve tftp`: a real TFTP server (and the HTTP file service on 6970) that real
+ * phones and real clients (curl, tftp-hpa, atftp) can fetch from. Logs one line per transfer
+ * from the servers' events and runs until SIGINT or SIGTERM; a second signal aborts transfers
+ * still running.
+ */
+interface ServeTftpFlags {
+  root?: string;
+  lab?: string;
+  cluster?: string;
+  node?: string;
+  host: string;
+  port: string;
+  httpPort: string;
+  http: boolean;
+  timeoutMs: string;
+  retries: string;
+  maxTransfers: string;
+  maxPerClient: string;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+/** Adds `serve tftp` (and the `serve` group) to the program. */
+export function registerServe(program: Command, ctx: CliContext): void {
+  const serve = program.command('serve').description('run trustlab services on real sockets for real phones and clients');
+  serve
+    .command('tftp')
+    .description('serve files over TFTP (UDP 69) and HTTP (6970) until Ctrl-C, logging each transfer on one line')
+    .option('--root <dir>', 'serve the files in this directory')
+    .option('--lab <dir>', "serve a modelled cluster's live files (ITL, CTL, configs) from this lab")
+    .option('--cluster <name>', 'cluster in the lab (needed when it has several)')
+    .option('--node <host>', 'TFTP node whose files to serve (default: the publisher)')
+    .option('--host <addr>', 'address to bind (TFTP transfer sockets bind it too)', '0.0.0.0')
+    .option('--port <n>', 'TFTP request port (below 1024 needs root; 0 = any free port)', '69')
+    .option('--http-port <n>', 'HTTP file service port (0 = any free port)', '6970')
+    .option('--no-http', 'do not start the HTTP file service')
+    .option('--timeout-ms <n>', 'TFTP retransmission interval when the client negotiates none', '1000')
+    .option('--retries <n>', 'TFTP retransmissions before a silent client is dropped', '5')
+    .option('--max-transfers <n>', 'TFTP transfers at once, in all', '256')
+    .option('--max-per-client <n>', 'TFTP transfers at once per client address', '8')
+    .option('--verbose', 'also log stray datagrams (garbage, wrong transfer ID)')
+    .option('--json', 'log one JSON object per line')
+    .action(act(ctx, async (o: ServeTftpFlags) => {
+      try {
+        return await runServeTftp(ctx.io, o);
+      } catch (e) {
+        return reportError(ctx.io, e, Boolean(o.json));
+      }
+    }));
+}
+
+/** Where the served files come from. The `--lab/--cluster` provider (see above) slots in here. */
+async function fileSource(o: ServeTftpFlags): Promise<{ provider: FileProvider; description: string }> {
+  if (o.root && o.lab) throw new EmulatorError('USAGE', 'pass either --root DIR or --lab DIR, not both');
+  if (o.lab) {
+    const lab = await Lab.open(resolve(o.lab));
+    const cluster = await lab.cluster(o.cluster);
+    const node = o.node ?? cluster.publisher.hostname;
+    cluster.node(node);
+    return { provider: new ClusterFileProvider(lab.live(cluster.name), node), description: `cluster ${cluster.name} (${cluster.state.release}), node ${node}, live from ${lab.dir}` };
+  }
+  if (!o.root) throw new EmulatorError('USAGE', 'pass --root DIR, the directory whose files to serve, or --lab DIR for a modelled cluster');
+  const st = await stat(o.root).catch(() => undefined);
+  if (!st) throw new EmulatorError('IO_NOT_FOUND', `${o.root}: no such directory`, { details: { path: o.root } });
+  if (!st.isDirectory()) throw new EmulatorError('USAGE', `--root ${o.root} is not a directory`);
+  return { provider: new StaticDirectoryProvider(o.root), description: `directory ${o.root}` };
+}
+
+async function runServeTftp(io: CliIo, o: ServeTftpFlags): Promise<number> {
+  const port = int(o.port, '--port', 0, 65535);
+  const httpPort = int(o.httpPort, '--http-port', 0, 65535);
+  const source = await fileSource(o);
+  const tftp = new TftpServer({
+    files: source.provider,
+    timeoutMs: int(o.timeoutMs, '--timeout-ms', 1, 255_000),
+    maxRetries: int(o.retries, '--retries', 0, 100),
+    maxTransfers: int(o.maxTransfers, '--max-transfers', 1, 65_536),
+    maxTransfersPerClient: int(o.maxPerClient, '--max-per-client', 1, 65_536),
+  });
+  const http = o.http ? new HttpFileService({ files: source.provider }) : undefined;
+  const line = (text: string, event: object): void => {
+    io.out(o.json ? `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n` : `${new Date().toISOString()} ${text}\n`);
+  };
+  tftp.events.onAny((e) => {
+    const text = describeTftp(e, Boolean(o.verbose));
+    if (text !== undefined) line(text, e);
+  });
+  http?.events.onAny((e) => line(describeHttp(e), e));
+
+  try {
+    await tftp.listen({ host: o.host, port });
+  } catch (e) {
+    return listenFailed(io, e, 'UDP', o.host, port, '--port 6969', Boolean(o.json));
+  }
+  try {
+    await http?.listen({ host: o.host, port: httpPort });
+  } catch (e) {
+    await tftp.close();
+    return listenFailed(io, e, 'TCP', o.host, httpPort, '--http-port 8080 (or --no-http)', Boolean(o.json));
+  }
+  if (!o.json) io.out(`serving ${source.description}; Ctrl-C to stop\n`);
+
+  const first = nextSignal();
+  const signal = await first.signal;
+  if (!o.json) io.out(`${signal}: stopping (waiting for running transfers; ${signal} again to abort them)\n`);
+  const second = nextSignal();
+  void second.signal.then(() => Promise.all([tftp.destroy(), http?.destroy()]));
+  await Promise.all([tftp.close(), http?.close()]);
+  second.cancel();
+  if (!o.json) io.out('stopped\n');
+  return EXIT.OK;
+}
+
+/** A one-line description of a TFTP event, or undefined for events not logged. */
+export function describeTftp(e: TftpEvent, verbose: boolean): string | undefined {
+  const who = (p: { address: string; port: number }): string => `${p.address}:${p.port}`;
+  switch (e.type) {
+    case 'tftp.listening':
+      return `tftp listening on udp ${addr(e.address)}`;
+    case 'tftp.request':
+      return undefined;
+    case 'tftp.complete':
+      return `tftp ${who(e.client)} RRQ ${e.file} ${e.mode} ${e.bytes} B blksize=${e.blockSize} window=${e.windowSize} ${e.durationMs} ms${e.retransmits ? ` ${e.retransmits} retransmitted` : ''} ok`;
+    case 'tftp.error':
+      return `tftp ${who(e.client)} ${e.file ?? '-'} ERROR ${e.tftpCode} ${e.direction === 'sent' ? 'sent' : 'from client'} (${e.reason}): ${e.message}`;
+    case 'tftp.timeout':
+      return `tftp ${who(e.client)} RRQ ${e.file} timed out after ${e.retransmits} retransmissions, ${e.bytesAcknowledged} B acknowledged`;
+    case 'tftp.rejected':
+      return verbose ? `tftp ${who(e.client)} stray datagram answered with ERROR ${e.tftpCode} (${e.reason}): ${e.message}` : undefined;
+  }
+}
+
+/** A one-line description of an HTTP file-service event. */
+export function describeHttp(e: HttpFileEvent): string {
+  if (e.type === 'http.listening') return `http listening on tcp ${addr(e.address)}`;
+  return `http ${e.client.address}:${e.client.port} ${e.method} ${e.path} ${e.status} ${e.bytes} B ${e.durationMs} ms${e.reason ? ` (${e.reason})` : ''}`;
+}
+
+function addr(a: AddressInfo): string {
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+function listenFailed(io: CliIo, e: unknown, proto: string, host: string, port: number, alternative: string, json: boolean): number {
+  if (!isEmulatorError(e, 'LISTEN_FAILED')) throw e;
+  const errno = e.details['errno'];
+  if (errno === 'EACCES') {
+    const msg = `cannot bind ${proto} port ${port} on ${host}: permission denied. Ports below 1024 need root (or CAP_NET_BIND_SERVICE): run with privileges, or use ${alternative} and point the clients at that port.`;
+    return reportError(io, new EmulatorError('LISTEN_FAILED', msg, { cause: e, details: { errno, port } }), json);
+  }
+  if (errno === 'EADDRINUSE') {
+    const msg = `cannot bind ${proto} port ${port} on ${host}: it is already in use (another TFTP/HTTP server, e.g. tftpd-hpa?). Stop it, or use ${alternative}.`;
+    return reportError(io, new EmulatorError('LISTEN_FAILED', msg, { cause: e, details: { errno, port } }), json);
+  }
+  return reportError(io, e, json);
+}
+
+/** The next SIGINT or SIGTERM; `cancel` removes the handlers (the default action comes back). */
+function nextSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+  let cancel: () => void = () => undefined;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    const on = (s: NodeJS.Signals): void => {
+      cancel();
+      resolve(s);
+    };
+    cancel = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  return { signal, cancel };
+}
+
+function int(v: string, flag: string, min: number, max: number): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new EmulatorError('USAGE', `${flag} must be a whole number in ${min}–${max}, not "${v}"`);
+  return n;
+}

@@ -1,0 +1,255 @@
+import { EmulatorError } from '../shared/errors.js';
+import { EventBus } from '../shared/events.js';
+import type { HashName } from '../pki/index.js';
+import type { ClusterContext } from './context.js';
+import type { ClusterEvent, OpResult } from './events.js';
+import { buildConfigXml, buildSignedConfig } from './files/config.js';
+import { buildItl } from './files/itl.js';
+import { identityOf, publisherOf } from './identity.js';
+import type { ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose, ServiceName, TrustStoreName } from './model.js';
+import { bulkImport, type BulkCertificate, type BulkType } from './ops/bulk.js';
+import { ctlSetCluster, ctlUpdate } from './ops/ctl.js';
+import { generateCsr, type CsrArgs } from './ops/csr.js';
+import { recordLsc, removeDevice, requireDevice, upsertDevices, type DeviceArgs } from './ops/devices.js';
+import { findCertificates, listCertificates, type CertFilter, type CertRow } from './ops/find.js';
+import { generateSelfSigned, regenerate, requireNode, type GenerateArgs } from './ops/generate.js';
+import { utilsItlReset, type ItlResetArgs } from './ops/itl-reset.js';
+import { setParam } from './ops/params.js';
+import { reuseTomcat } from './ops/reuse.js';
+import { restartService } from './ops/services.js';
+import { deleteTrust, uploadTrust, type DeleteTrustArgs, type UploadTrustArgs } from './ops/trust.js';
+import { uploadIdentity, type UploadIdentityArgs } from './ops/upload-identity.js';
+import { tvsVerdict, type TvsVerdict } from './tvs.js';
+import { certOf } from './certs.js';
+import { PHONE_ITL_SIZE_LIMIT } from '../trustlist/index.js';
+
+/** Published on {@link Cluster.bus} after every committed operation. */
+export type ClusterBusEvent = { type: 'cluster.changed'; cluster: string; rev: number; operation: string; events: ClusterEvent[] };
+
+export type Persist = (next: ClusterState) => Promise<void>;
+
+/**
+ * A modelled CUCM cluster: the state (plain data), the operations a CUCM administrator can run
+ * on it, and the reads the network services make (ITL, CTL and config files, what TVS vouches
+ * for, which certificate a service presents).
+ *
+ * Every operation runs on a copy of the state; only when it succeeds, and the copy has been
+ * persisted, does it replace the state. A refused operation leaves the cluster — and the lab on
+ * disk — exactly as it was. Operations run one at a time.
+ */
+export class Cluster {
+  #state: ClusterState;
+  readonly #ctx: ClusterContext;
+  readonly #persist: Persist | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #files = new Map<string, Uint8Array>();
+  readonly bus = new EventBus<ClusterBusEvent>();
+
+  constructor(state: ClusterState, ctx: ClusterContext, persist?: Persist) {
+    this.#state = state;
+    this.#ctx = ctx;
+    this.#persist = persist;
+  }
+
+  get state(): Readonly<ClusterState> {
+    return this.#state;
+  }
+
+  get name(): string {
+    return this.#state.name;
+  }
+
+  get context(): ClusterContext {
+    return this.#ctx;
+  }
+
+  /** Runs an operation on a copy of the state and commits it if it succeeds. */
+  apply(operation: string, op: (draft: ClusterState, ctx: ClusterContext) => Promise<ClusterEvent[]> | ClusterEvent[]): Promise<OpResult> {
+    const run = async (): Promise<OpResult> => {
+      const draft = structuredClone(this.#state);
+      draft.rev = this.#state.rev + 1;
+      const events = await op(draft, this.#ctx);
+      events.push(...this.#sizeWarnings(draft));
+      await this.#persist?.(draft);
+      this.#state = draft;
+      this.#files.clear();
+      this.bus.emit({ type: 'cluster.changed', cluster: draft.name, rev: draft.rev, operation, events });
+      return { events, warnings: events.filter((e): e is Extract<ClusterEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message) };
+    };
+    const p = this.#queue.then(run, run);
+    this.#queue = p.catch(() => undefined);
+    return p;
+  }
+
+  #sizeWarnings(draft: ClusterState): ClusterEvent[] {
+    const out: ClusterEvent[] = [];
+    for (const n of draft.nodes.filter((x) => x.services.includes('TFTP'))) {
+      const size = buildItl(draft, n).bytes.length;
+      if (size > PHONE_ITL_SIZE_LIMIT) {
+        out.push({ type: 'warning', code: 'ITL_TOO_LARGE', message: `the ITL of ${n.hostname} is ${size} bytes; phones fail to load ITLs over 64 KB (about 39 certificates, FMT-6): use multi-server SAN certificates or reuse tomcat for CallManager` });
+      }
+    }
+    return out;
+  }
+
+  // ── Operations (chapter procedures; see ops/) ──────────────────────────────────────────────
+
+  generate(a: GenerateArgs): Promise<OpResult> {
+    return this.apply(`generate ${a.purpose}`, (s, c) => generateSelfSigned(s, c, a));
+  }
+
+  regenerate(purpose: Purpose, node: string): Promise<OpResult> {
+    return this.apply(`regenerate ${purpose}`, (s, c) => regenerate(s, c, { purpose, node }));
+  }
+
+  csr(a: CsrArgs): Promise<OpResult> {
+    return this.apply(`csr ${a.purpose}`, (s, c) => generateCsr(s, c, a));
+  }
+
+  uploadIdentity(a: UploadIdentityArgs): Promise<OpResult> {
+    return this.apply(`upload ${a.purpose}`, (s, c) => uploadIdentity(s, c, a));
+  }
+
+  uploadTrust(a: UploadTrustArgs): Promise<OpResult> {
+    return this.apply(`upload ${a.store}`, (s, c) => uploadTrust(s, c, a));
+  }
+
+  deleteTrust(a: DeleteTrustArgs): Promise<OpResult> {
+    return this.apply(`delete ${a.store}/${a.name}`, (s) => deleteTrust(s, a));
+  }
+
+  reuse(which: 'tomcat' | 'tomcat-ECDSA'): Promise<OpResult> {
+    return this.apply(`reuse ${which}`, (s) => reuseTomcat(s, which));
+  }
+
+  itlReset(a: ItlResetArgs): Promise<OpResult> {
+    return this.apply(`utils itl reset ${a.which}`, (s) => utilsItlReset(s, a));
+  }
+
+  ctlSetCluster(mode: 'mixed' | 'non-secure'): Promise<OpResult> {
+    return this.apply(`utils ctl set-cluster ${mode}`, (s, c) => ctlSetCluster(s, c, mode));
+  }
+
+  ctlUpdate(): Promise<OpResult> {
+    return this.apply('utils ctl update CTLFile', (s, c) => ctlUpdate(s, c, 'normal'));
+  }
+
+  ctlResetLocalkey(): Promise<OpResult> {
+    return this.apply('utils ctl reset localkey', (s, c) => ctlUpdate(s, c, 'reset-localkey'));
+  }
+
+  setParam<K extends keyof EnterpriseParameters>(name: K, value: EnterpriseParameters[K]): Promise<OpResult> {
+    return this.apply(`set ${name}`, (s) => setParam(s, name, value));
+  }
+
+  restartService(service: ServiceName, nodes?: readonly string[]): Promise<OpResult> {
+    return this.apply(`restart ${service}`, (s) => restartService(s, service, nodes));
+  }
+
+  upsertDevices(list: readonly DeviceArgs[]): Promise<OpResult> {
+    return this.apply('devices', (s) => upsertDevices(s, list));
+  }
+
+  removeDevice(name: string): Promise<OpResult> {
+    return this.apply(`remove ${name}`, (s) => removeDevice(s, name));
+  }
+
+  recordLsc(device: string, lscPem: string | null): Promise<OpResult> {
+    return this.apply(`lsc ${device}`, (s) => recordLsc(s, device, lscPem));
+  }
+
+  bulkImport(certs: readonly BulkCertificate[], types: readonly BulkType[]): Promise<OpResult> {
+    return this.apply('bulk import', (s, c) => bulkImport(s, c, certs, types));
+  }
+
+  // ── Reads ──────────────────────────────────────────────────────────────────────────────────
+
+  node(hostname: string): NodeSpec {
+    return requireNode(this.#state, hostname);
+  }
+
+  get publisher(): NodeSpec {
+    return publisherOf(this.#state);
+  }
+
+  /** The ITL a TFTP node serves now: a pinned `utils itl reset` ITL, or the normal one. */
+  itl(hostname: string): Uint8Array {
+    return this.#cached(`itl:${hostname}`, () => {
+      const override = this.#state.tftp.itlOverrides[hostname];
+      if (override) return new Uint8Array(Buffer.from(override, 'base64'));
+      return buildItl(this.#state, this.node(hostname)).bytes;
+    });
+  }
+
+  /** The CTL file, if `utils ctl` ever wrote one. */
+  ctl(): Uint8Array | undefined {
+    const b64 = this.#state.tftp.ctl;
+    return b64 ? this.#cached('ctl', () => new Uint8Array(Buffer.from(b64, 'base64'))) : undefined;
+  }
+
+  device(name: string): DeviceEntry | undefined {
+    const n = name.toUpperCase();
+    return this.#state.devices.find((d) => d.name === n);
+  }
+
+  requireDevice(name: string): DeviceEntry {
+    return requireDevice(this.#state, name);
+  }
+
+  /** `SEP<MAC>.cnf.xml` (unsigned) or `.sgn` (signed by `hostname`'s CallManager key). */
+  config(deviceName: string, o: { signed: boolean; node: string }): Uint8Array | undefined {
+    const d = this.device(deviceName);
+    if (!d) return undefined;
+    return this.#cached(`cnf:${d.name}:${o.signed}:${o.node}`, () => {
+      if (!o.signed) return buildConfigXml(this.#state, d);
+      const cm = identityOf(this.#state, 'CallManager', o.node);
+      const ts = cm ? Math.floor(certOf(cm.certPem).notBefore.getTime() / 1000) : 0;
+      return buildSignedConfig(this.#state, d, this.node(o.node), ts) ?? new Uint8Array(0);
+    });
+  }
+
+  /** What `hostname`'s TVS answers for a certificate. */
+  tvs(hostname: string, certDer: Uint8Array): TvsVerdict {
+    return tvsVerdict(this.#state, hostname, certDer);
+  }
+
+  /**
+   * The certificates a service on a node presents in TLS: CallManager (RSA and ECDSA) as
+   * loaded when the CallManager service last started; TVS and CAPF as they are now (both
+   * restart themselves when their certificate changes).
+   */
+  presented(hostname: string, service: 'CallManager' | 'TVS' | 'CAPF'): { rsa?: { certPem: string; keyPem: string }; ecdsa?: { certPem: string; keyPem: string } } {
+    const s = this.#state;
+    if (service === 'CallManager') {
+      const loaded = s.services.find((x) => x.node === hostname && x.service === 'CallManager')?.loaded ?? {};
+      return { ...(loaded.CallManager ? { rsa: loaded.CallManager } : {}), ...(loaded['CallManager-ECDSA'] ? { ecdsa: loaded['CallManager-ECDSA'] } : {}) };
+    }
+    const id = identityOf(s, service, service === 'CAPF' ? publisherOf(s).hostname : hostname);
+    return id ? { rsa: { certPem: id.certPem, keyPem: id.keyPem } } : {};
+  }
+
+  /** PEM certificates in a node's trust store. */
+  trustStore(hostname: string, store: TrustStoreName): string[] {
+    return this.#state.trust.filter((t) => t.node === hostname && t.store === store).map((t) => t.certPem);
+  }
+
+  certificates(filter?: CertFilter): CertRow[] {
+    return filter ? findCertificates(this.#state, filter) : listCertificates(this.#state);
+  }
+
+  #cached(key: string, make: () => Uint8Array): Uint8Array {
+    let v = this.#files.get(key);
+    if (!v) {
+      v = make();
+      this.#files.set(key, v);
+    }
+    return v;
+  }
+}
+
+export function requireHash(h: string | undefined): HashName | undefined {
+  if (h === undefined) return undefined;
+  const n = h.toUpperCase().replace(/^SHA-?/, 'SHA-');
+  if (n === 'SHA-256' || n === 'SHA-384' || n === 'SHA-512') return n;
+  throw new EmulatorError('CERT_PARAMS_INVALID', `hash "${h}" is not SHA256, SHA384 or SHA512`);
+}

@@ -1,0 +1,19 @@
+import type { CertificateAuthority, KeyPool } from '../pki/index.js';
+import type { Clock } from '../shared/clock.js';
+
+/** The emulated CAs a lab holds (manufacturing hierarchy for MICs, an enterprise CA). */
+export interface LabCas {
+  manufacturing: ReadonlyMap<string, CertificateAuthority>;
+  enterprise?: { root: CertificateAuthority; issuing: CertificateAuthority };
+}
+
+/**
+ * What operations need from outside the model: keys, the lab's CAs, time (injected, so
+ * scenarios run on simulated time) and randomness (seedable, for deterministic runs).
+ */
+export interface ClusterContext {
+  pool: KeyPool;
+  cas: LabCas;
+  clock: Clock;
+  random: (n: number) => Uint8Array;
+}

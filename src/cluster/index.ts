@@ -1,0 +1,31 @@
+/**
+ * The modelled CUCM cluster (issue 3): certificates, trust stores, trust lists, signed configs,
+ * TVS answers and bulk certificate management, persisted in a lab directory.
+ */
+export type {
+  ClusterState, Release, ServiceName, Purpose, TrustStoreName, TlsCipherPolicy, EnterpriseParameters, Organization,
+  NodeSpec, IdentityCert, PendingCsr, TrustEntry, ServiceState, DeviceEntry, SecurityProfile, CapfAuthMode,
+} from './model.js';
+export { RELEASES, SERVICES, PURPOSES, TRUST_STORES, TLS_CIPHER_POLICIES } from './model.js';
+export { RELEASE_PROFILES, profileOf, type ReleaseProfile } from './release.js';
+export { PURPOSE_RULES, IDENTITY_TVS_ROLES, commonName, type PurposeRule } from './purposes.js';
+export { STORE_RULES, parseStoreName, type StoreRule } from './stores.js';
+export type { ClusterEvent, OpResult } from './events.js';
+export type { ClusterContext, LabCas } from './context.js';
+export { initCluster, DEFAULT_ORG, DEFAULT_PARAMS, type ClusterInit } from './init.js';
+export { Cluster, requireHash, type ClusterBusEvent, type Persist } from './cluster.js';
+export { Lab, LAB_FORMAT_VERSION, type LabJson, type LabCreateOptions, type LabOpenOptions } from './lab.js';
+export { LabRandom } from './random.js';
+export { tvsVerdict, TVS_TTL_SECONDS, type TvsVerdict } from './tvs.js';
+export { checkCertParams, parseHash, type CertParams } from './validation.js';
+export { buildItl, itlRecords } from './files/itl.js';
+export { buildCtl } from './files/ctl.js';
+export { deviceConfigOf } from './files/config.js';
+export { deviceName, type DeviceArgs } from './ops/devices.js';
+export { BULK_TYPES, type BulkType, type BulkCertificate } from './ops/bulk.js';
+export { bulkExport, bulkConsolidate, readConsolidated, type BulkManifest, type ConsolidatedBundle } from './bulk-files.js';
+export type { CertRow, CertFilter } from './ops/find.js';
+export type { GenerateArgs } from './ops/generate.js';
+export type { CsrArgs } from './ops/csr.js';
+export { identityOf, publisherOf } from './identity.js';
+export { certOf, keyOf } from './certs.js';

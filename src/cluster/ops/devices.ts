@@ -1,0 +1,84 @@
+import { EmulatorError } from '../../shared/errors.js';
+import type { KeySpec } from '../../pki/index.js';
+import type { ClusterEvent } from '../events.js';
+import type { CapfAuthMode, ClusterState, DeviceEntry, SecurityProfile } from '../model.js';
+
+/**
+ * Phones as provisioned in CUCM Administration: device name `SEP<MAC>`, model, protocol,
+ * phone security profile (TLS-1) and the CAPF section of the phone configuration (CAPF-2).
+ * Their configuration files are built from these entries on each read.
+ */
+export interface DeviceArgs {
+  mac: string;
+  model: string;
+  protocol?: 'SIP' | 'SCCP';
+  profile?: SecurityProfile;
+  capf?: { authMode?: CapfAuthMode; authString?: string; operation?: DeviceEntry['capf']['operation']; keySpec?: KeySpec };
+  callManagerGroup?: string[];
+}
+
+export function deviceName(mac: string): string {
+  const m = mac.replace(/[:.-]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{12}$/.test(m)) throw new EmulatorError('INVALID_ARGUMENT', `MAC "${mac}" must be 12 hex digits`);
+  return `SEP${m}`;
+}
+
+function entryOf(state: ClusterState, a: DeviceArgs): DeviceEntry {
+  const group = a.callManagerGroup ?? state.nodes.filter((n) => n.services.includes('CallManager')).map((n) => n.hostname);
+  for (const h of group) if (!state.nodes.some((n) => n.hostname === h)) throw new EmulatorError('NODE_NOT_FOUND', `CallManager group names unknown node "${h}"`);
+  return {
+    name: deviceName(a.mac),
+    model: a.model,
+    protocol: a.protocol ?? 'SIP',
+    profile: a.profile ?? 'non-secure',
+    capf: {
+      authMode: a.capf?.authMode ?? 'null-string',
+      ...(a.capf?.authString !== undefined ? { authString: a.capf.authString } : {}),
+      operation: a.capf?.operation ?? 'none',
+      keySpec: a.capf?.keySpec ?? { type: 'rsa', bits: 2048 },
+    },
+    callManagerGroup: group,
+  };
+}
+
+/** Adds or replaces devices (by name). */
+export function upsertDevices(state: ClusterState, list: readonly DeviceArgs[]): ClusterEvent[] {
+  const byName = new Map(state.devices.map((d, i) => [d.name, i]));
+  let added = 0;
+  let changed = 0;
+  for (const a of list) {
+    const e = entryOf(state, a);
+    const i = byName.get(e.name);
+    if (i === undefined) {
+      byName.set(e.name, state.devices.length);
+      state.devices.push(e);
+      added++;
+    } else {
+      const old = state.devices[i]!;
+      state.devices[i] = { ...e, ...(old.lscPem ? { lscPem: old.lscPem } : {}) };
+      changed++;
+    }
+  }
+  return [{ type: 'device.changed', device: list.length === 1 ? deviceName(list[0]!.mac) : `${list.length} devices`, change: `${added} added, ${changed} updated` }];
+}
+
+export function requireDevice(state: ClusterState, name: string): DeviceEntry {
+  const d = state.devices.find((x) => x.name === name.toUpperCase() || x.name === `SEP${name.toUpperCase()}`);
+  if (!d) throw new EmulatorError('DEVICE_NOT_FOUND', `no device ${name} in cluster ${state.name}`);
+  return d;
+}
+
+export function removeDevice(state: ClusterState, name: string): ClusterEvent[] {
+  const d = requireDevice(state, name);
+  state.devices = state.devices.filter((x) => x !== d);
+  return [{ type: 'device.changed', device: d.name, change: 'removed' }];
+}
+
+/** Records which LSC the cluster's CAPF issued to a device (or that it was deleted). */
+export function recordLsc(state: ClusterState, name: string, lscPem: string | null): ClusterEvent[] {
+  const d = requireDevice(state, name);
+  if (lscPem) d.lscPem = lscPem;
+  else delete d.lscPem;
+  d.capf.operation = 'none';
+  return [{ type: 'device.changed', device: d.name, change: lscPem ? 'LSC installed' : 'LSC deleted' }];
+}

@@ -1,0 +1,17 @@
+import type { TvsAuthority, TvsQueryVerdict, TvsVerdict } from '../../../tvs-sim/index.js';
+import type { Cluster } from '../cluster.js';
+import { tvsLookupSubject } from '../tvs.js';
+
+/** A node's TVS, answering from the cluster model (phone-behaviour.md TVS-6; src/cluster/tvs.ts). */
+export function clusterTvsAuthority(cluster: Cluster, node: string): TvsAuthority {
+  return {
+    verify(certificate: Uint8Array): TvsVerdict {
+      const v = cluster.tvs(node, certificate);
+      return { status: v.status, roles: v.roles, ttlSeconds: v.ttlSeconds };
+    },
+    lookupSubject(subject: string): TvsQueryVerdict {
+      const v = tvsLookupSubject(cluster.state, node, subject);
+      return { status: v.status, roles: v.roles, ttlSeconds: v.ttlSeconds, certificates: v.certificates };
+    },
+  };
+}
