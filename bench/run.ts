@@ -2,6 +2,7 @@ import { benchTrustListVerify } from './trustlist-verify.js';
 import { benchTftp } from './tftp.js';
 import { benchTvs } from './tvs.js';
 import { benchRegistrar } from './registrar.js';
+import { benchFleet } from './fleet.js';
 
 /**
  * `npm run bench [-- NAME…] [--seconds N]`: runs the benchmarks (all by default) and prints
@@ -12,6 +13,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<unknown>> = {
   tftp: benchTftp,
   tvs: benchTvs,
   registrar: benchRegistrar,
+  fleet: benchFleet,
 };
 
 const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { createSecureContext, type SecureVersion } from 'node:tls';
+import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls';
 import { systemClock, type Clock } from '../src/shared/clock.js';
 import { DecodeError, EmulatorError } from '../src/shared/errors.js';
 import { DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_TTL_SECONDS, DEVICE_NAME_PATTERN, TVS_PORT } from './constants.js';
@@ -101,12 +101,7 @@ export async function tvsVerify(o: TvsVerifyOptions): Promise<TvsVerifyOutcome> 
   const expected = o.certificate ? TvsCommand.VerifyResponse : TvsCommand.QueryResponse;
   const trust = new TvsTrust(o.trustedTvs, o.pin);
   const legacy = o.minVersion === 'TLSv1' || o.minVersion === 'TLSv1.1';
-  const secureContext = createSecureContext({
-    ...(o.minVersion ? { minVersion: o.minVersion } : {}),
-    ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
-    ...(o.ciphers || legacy ? { ciphers: legacy ? `${o.ciphers ?? 'DEFAULT'}:@SECLEVEL=0` : o.ciphers } : {}),
-    ...(o.clientIdentity ? { cert: o.clientIdentity.certPem, key: o.clientIdentity.keyPem } : {}),
-  });
+  const secureContext = clientContext(o, legacy);
   const members = o.members
     .map((m, i) => ({ m: { host: m.host, port: m.port ?? TVS_PORT, priority: m.priority ?? 0 }, i }))
     .sort((a, b) => a.m.priority - b.m.priority || a.i - b.i)
@@ -144,4 +139,24 @@ function interpret(member: Required<TvsMember>, sessionId: number, expected: num
   } catch (err) {
     return { kind: 'malformed-answer', member, error: err as EmulatorError };
   }
+}
+
+/**
+ * Client TLS contexts without a client identity are the same for every phone of a model, so they
+ * are made once per (versions, ciphers) rather than per query: building one costs more than the
+ * rest of a TVS exchange's JavaScript (bench/fleet.ts). With a client identity, one per call.
+ */
+const SHARED_CONTEXTS = new Map<string, SecureContext>();
+
+function clientContext(o: TvsVerifyOptions, legacy: boolean): SecureContext {
+  const settings = {
+    ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+    ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+    ...(o.ciphers || legacy ? { ciphers: legacy ? `${o.ciphers ?? 'DEFAULT'}:@SECLEVEL=0` : o.ciphers } : {}),
+  };
+  if (o.clientIdentity) return createSecureContext({ ...settings, cert: o.clientIdentity.certPem, key: o.clientIdentity.keyPem });
+  const key = JSON.stringify(settings);
+  let ctx = SHARED_CONTEXTS.get(key);
+  if (!ctx) SHARED_CONTEXTS.set(key, (ctx = createSecureContext(settings)));
+  return ctx;
 }

@@ -10,7 +10,7 @@ import type { ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose
 import { bulkImport, type BulkCertificate, type BulkType } from './ops/bulk.js';
 import { ctlSetCluster, ctlUpdate } from './ops/ctl.js';
 import { generateCsr, type CsrArgs } from './ops/csr.js';
-import { recordLsc, removeDevice, requireDevice, upsertDevices, type DeviceArgs } from './ops/devices.js';
+import { recordCapf, removeDevice, requireDevice, upsertDevices, type CapfRecord, type DeviceArgs } from './ops/devices.js';
 import { findCertificates, listCertificates, type CertFilter, type CertRow } from './ops/find.js';
 import { generateSelfSigned, regenerate, requireNode, type GenerateArgs } from './ops/generate.js';
 import { utilsItlReset, type ItlResetArgs } from './ops/itl-reset.js';
@@ -155,7 +155,12 @@ export class Cluster {
   }
 
   recordLsc(device: string, lscPem: string | null): Promise<OpResult> {
-    return this.apply(`lsc ${device}`, (s) => recordLsc(s, device, lscPem));
+    return this.recordCapf([{ device, lscPem }]);
+  }
+
+  /** Records CAPF outcomes for many devices in one operation (one write for a fleet's batch). */
+  recordCapf(records: readonly CapfRecord[]): Promise<OpResult> {
+    return this.apply(records.length === 1 ? `capf ${records[0]!.device}` : `capf ${records.length} devices`, (s) => recordCapf(s, records));
   }
 
   bulkImport(certs: readonly BulkCertificate[], types: readonly BulkType[]): Promise<OpResult> {
@@ -188,8 +193,7 @@ export class Cluster {
   }
 
   device(name: string): DeviceEntry | undefined {
-    const n = name.toUpperCase();
-    return this.#state.devices.find((d) => d.name === n);
+    return deviceIndex(this.#state).get(name.toUpperCase());
   }
 
   requireDevice(name: string): DeviceEntry {
@@ -245,6 +249,19 @@ export class Cluster {
     }
     return v;
   }
+}
+
+/**
+ * Devices by name, built once per state (states are replaced, never mutated, after an operation
+ * commits): servers look a device up on every TFTP read, REGISTER and CAPF session, and a
+ * cluster-size fleet has tens of thousands.
+ */
+const deviceIndexes = new WeakMap<ClusterState, Map<string, DeviceEntry>>();
+
+function deviceIndex(state: ClusterState): Map<string, DeviceEntry> {
+  let m = deviceIndexes.get(state);
+  if (!m) deviceIndexes.set(state, (m = new Map(state.devices.map((d) => [d.name, d]))));
+  return m;
 }
 
 export function requireHash(h: string | undefined): HashName | undefined {

@@ -21,7 +21,7 @@ export { checkCertParams, parseHash, type CertParams } from './validation.js';
 export { buildItl, itlRecords } from './files/itl.js';
 export { buildCtl } from './files/ctl.js';
 export { deviceConfigOf } from './files/config.js';
-export { deviceName, type DeviceArgs } from './ops/devices.js';
+export { deviceName, type DeviceArgs, type CapfRecord } from './ops/devices.js';
 export { BULK_TYPES, type BulkType, type BulkCertificate } from './ops/bulk.js';
 export { bulkExport, bulkConsolidate, readConsolidated, type BulkManifest, type ConsolidatedBundle } from './bulk-files.js';
 export type { CertRow, CertFilter } from './ops/find.js';

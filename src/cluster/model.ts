@@ -55,6 +55,13 @@ export interface EnterpriseParameters {
   tlsCiphers: TlsCipherPolicy;
   /** "Endpoint Advanced Encryption Algorithm Support" (needed for EC LSCs, CAPF-5). */
   endpointAdvancedEncryption: boolean;
+  /**
+   * CAPF service parameter "Certificate Issuer to Endpoint" (CAPF-5): LSCs signed by the CAPF
+   * certificate (`capf`, the default when absent) or by an online enterprise CA (`online-ca`; the
+   * lab's enterprise issuing CA stands in for it). With `online-ca` the CA's chain must be in
+   * CallManager-trust for the LSCs to register, as on a real cluster.
+   */
+  capfCertificateIssuer?: 'capf' | 'online-ca';
 }
 
 export interface Organization {
@@ -142,6 +149,8 @@ export interface DeviceEntry {
     authString?: string;
     operation: 'none' | 'install' | 'delete' | 'troubleshoot';
     keySpec: KeySpec;
+    /** The last CAPF operation's status as the phone page shows it (CAPF-7). */
+    status?: string;
   };
   /** CallManager group, in priority order (hostnames). */
   callManagerGroup: string[];

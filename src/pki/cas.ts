@@ -1,8 +1,9 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { EmulatorError } from '../shared/errors.js';
 import { parseCertificate, toPem, type CertificateInfo } from './certificate.js';
 import { EKU } from './extensions.js';
-import { signCertificate, type DnSpec } from './issue.js';
+import { positiveSerial, signCertificate, type DnSpec } from './issue.js';
+import { buildDerLeaf } from './der-leaf.js';
 import type { HashName, KeyPair, KeySpec } from './keys.js';
 import { specOf } from './keys.js';
 import type { KeyPool } from './key-pool.js';
@@ -135,19 +136,38 @@ export interface MicOptions {
 
 /** Issues a phone's Manufacture Installed Certificate. */
 export async function issueMic(ca: CertificateAuthority, o: MicOptions): Promise<CertificateInfo> {
+  return parseCertificate(await issueMicDer(ca, o));
+}
+
+/**
+ * The MIC as DER, built by the direct encoder (der-leaf.ts) because a fleet makes thousands:
+ * O/OU/CN `<model>-SEP<MAC>`, ten years from manufacture, keyUsage digitalSignature and
+ * keyEncipherment (critical), EKU clientAuth, SKI and AKI; SHA-1 under a SHA-1 CA (the 2048
+ * hierarchy), else SHA-256.
+ */
+export async function issueMicDer(ca: CertificateAuthority, o: MicOptions): Promise<Uint8Array> {
   const mac = o.mac.toUpperCase();
   if (!/^[0-9A-F]{12}$/.test(mac)) throw new EmulatorError('INVALID_ARGUMENT', `MAC "${o.mac}" must be 12 hex digits`);
-  return signCertificate({
+  return buildDerLeaf({
+    issuerDer: ca.certificate.der,
+    issuerKey: ca.keys.privateKey,
+    hash: ca.certificate.signatureHash === 'SHA-1' ? 'SHA-1' : 'SHA-256',
     subject: [['O', 'Cisco Systems Inc.'], ['OU', 'trustlab emulation'], ['CN', `${o.model}-SEP${mac}`]],
-    publicKey: o.keys.publicKey,
-    signer: { privateKey: ca.keys.privateKey, certificate: ca.certificate },
+    spki: spkiOf(o.keys.publicKey),
+    serial: o.serial ?? positiveSerial(),
     notBefore: o.manufactured,
     notAfter: new Date(o.manufactured.getTime() + 10 * YEAR_MS),
-    hash: ca.certificate.signatureHash === 'SHA-1' ? 'SHA-1' : 'SHA-256',
-    keyUsage: ['digitalSignature', 'keyEncipherment'],
+    keyUsageBits: 0x80 | 0x20,
     extendedKeyUsage: [EKU.clientAuth],
-    ...(o.serial ? { serial: o.serial } : {}),
   });
+}
+
+const spkis = new WeakMap<KeyObject, Uint8Array>();
+
+function spkiOf(key: KeyObject): Uint8Array {
+  let d = spkis.get(key);
+  if (!d) spkis.set(key, (d = new Uint8Array(key.export({ type: 'spki', format: 'der' }))));
+  return d;
 }
 
 export interface SignCsrOptions {

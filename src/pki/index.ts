@@ -8,4 +8,4 @@ export { KeyPool, sharedKeyPoolDir, specId, type KeyNamespace, type KeyPoolOptio
 export { PublicKeyCache, defaultKeyCache } from './key-cache.js';
 export { readPrivateKey } from './private-key.js';
 export { isIssuedBy, chainTo, type ChainResult } from './chain.js';
-export { CertificateAuthority, createManufacturingCas, createEnterpriseCa, issueMic, signCsr, MANUFACTURING_CAS, MANUFACTURING_ROOTS, MANUFACTURING_TRUST, type ManufacturingCaName, type StoredCa, type MicOptions, type SignCsrOptions } from './cas.js';
+export { CertificateAuthority, createManufacturingCas, createEnterpriseCa, issueMic, issueMicDer, signCsr, MANUFACTURING_CAS, MANUFACTURING_ROOTS, MANUFACTURING_TRUST, type ManufacturingCaName, type StoredCa, type MicOptions, type SignCsrOptions } from './cas.js';

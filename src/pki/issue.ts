@@ -67,7 +67,26 @@ export function keyUsageFlags(ku: X509.KeyUsageFlags | readonly KeyUsageName[]):
 
 /** WebCrypto form of a node private key, for signing with @peculiar/x509. */
 export async function cryptoPrivateKey(key: KeyObject, hash: HashName): Promise<webcrypto.CryptoKey> {
-  return webcrypto.subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), importAlgorithm(key, hash), false, ['sign']);
+  return memo(privateKeys, key, hash, () => webcrypto.subtle.importKey('pkcs8', key.export({ type: 'pkcs8', format: 'der' }), importAlgorithm(key, hash), false, ['sign']));
+}
+
+/**
+ * WebCrypto imports cost about as much as a signature; a CA signs thousands of MICs and LSCs
+ * with one key, so imported keys are kept per KeyObject and hash (dropped with the KeyObject).
+ */
+const privateKeys = new WeakMap<KeyObject, Map<string, Promise<webcrypto.CryptoKey>>>();
+const publicKeys = new WeakMap<KeyObject, Map<string, Promise<webcrypto.CryptoKey>>>();
+
+function memo(cache: WeakMap<KeyObject, Map<string, Promise<webcrypto.CryptoKey>>>, key: KeyObject, hash: HashName, make: () => Promise<webcrypto.CryptoKey>): Promise<webcrypto.CryptoKey> {
+  let byHash = cache.get(key);
+  if (!byHash) cache.set(key, (byHash = new Map()));
+  let p = byHash.get(hash);
+  if (!p) {
+    p = make();
+    byHash.set(hash, p);
+    p.catch(() => byHash.delete(hash));
+  }
+  return p;
 }
 
 /** WebCrypto import parameters for any RSA or EC key (no size restriction: trust uploads may carry 8192-bit keys). */
@@ -79,7 +98,7 @@ function importAlgorithm(key: KeyObject, hash: HashName): webcrypto.RsaHashedImp
 
 /** WebCrypto form of a node public key. */
 export async function cryptoPublicKey(key: KeyObject, hash: HashName): Promise<webcrypto.CryptoKey> {
-  return webcrypto.subtle.importKey('spki', key.export({ type: 'spki', format: 'der' }), importAlgorithm(key, hash), true, ['verify']);
+  return memo(publicKeys, key, hash, () => webcrypto.subtle.importKey('spki', key.export({ type: 'spki', format: 'der' }), importAlgorithm(key, hash), true, ['verify']));
 }
 
 /** The algorithm @peculiar/x509 signs with for a key of this type. */
@@ -133,7 +152,7 @@ export async function signCertificate(o: SignOptions): Promise<CertificateInfo> 
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: Buffer.from(o.serial ?? positiveSerial()).toString('hex'),
     subject,
-    issuer: issuerCert ? new x509.X509Certificate(issuerCert.der).subjectName : subject,
+    issuer: issuerCert ? issuerName(x509, issuerCert) : subject,
     notBefore: o.notBefore,
     notAfter: o.notAfter,
     signingAlgorithm: x509SigningAlgorithm(o.signer.privateKey, hash),
@@ -142,6 +161,15 @@ export async function signCertificate(o: SignOptions): Promise<CertificateInfo> 
     extensions: await buildExtensions(x509, o, subjectKey, issuerPub),
   });
   return parseCertificate(new Uint8Array(cert.rawData));
+}
+
+const issuerNames = new WeakMap<CertificateInfo, X509.Name>();
+
+/** The issuer's subject as @peculiar/x509 holds it, parsed once per issuer certificate. */
+function issuerName(x509: typeof X509, issuer: CertificateInfo): X509.Name {
+  let n = issuerNames.get(issuer);
+  if (!n) issuerNames.set(issuer, (n = new x509.X509Certificate(issuer.der).subjectName));
+  return n;
 }
 
 /** 16 random bytes with the top bit clear and a non-zero first byte, as CAs mint serials. */

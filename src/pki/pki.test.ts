@@ -1,10 +1,12 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testKeyPool } from '../../test/helpers/keypool.js';
 import {
-  chainTo, createCsr, createEnterpriseCa, createManufacturingCas, issueMic, KeyPool, parseCsr, signCsr, type KeyPair,
+  chainTo, createCsr, createEnterpriseCa, createManufacturingCas, EKU, issueMic, KeyPool, parseCsr, signCertificate, signCsr, toPem, type KeyPair,
   type CertificateAuthority,
 } from './index.js';
 
@@ -65,7 +67,59 @@ describe('emulated CAs', () => {
     expect(chainTo(mic, [cas.get('Cisco_Root_CA_2048')!.certificate], [sha2]).reason).toBe('issuer-not-found');
     expect(chainTo(mic, [m2], [sha2], new Date(now.getTime() + 11 * 365 * 86400_000)).reason).toBe('expired');
   });
+
+  it('builds MICs with the direct DER encoder field for field as @peculiar/x509 does, verifiable by node and OpenSSL', async () => {
+    const keys = await testKeyPool().take({ type: 'rsa', bits: 2048 }, 'device');
+    for (const caName of ['Cisco_Manufacturing_CA_SHA2', 'Cisco_Manufacturing_CA', 'CAP-RTP-001'] as const) {
+      const ca = cas.get(caName)!;
+      const serial = new Uint8Array([0x5a, 1, 2, 3, 4, 5, 6, 7]);
+      const fast = await issueMic(ca, { model: 'CP-7942', mac: '001122334455', keys, manufactured: now, serial });
+      const hash = ca.certificate.signatureHash === 'SHA-1' ? 'SHA-1' : 'SHA-256';
+      const slow = await signCertificate({
+        subject: [['O', 'Cisco Systems Inc.'], ['OU', 'trustlab emulation'], ['CN', 'CP-7942-SEP001122334455']], publicKey: keys.publicKey,
+        signer: { privateKey: ca.keys.privateKey, certificate: ca.certificate }, notBefore: now, notAfter: new Date(now.getTime() + 10 * 365.25 * 86400_000),
+        hash, keyUsage: ['digitalSignature', 'keyEncipherment'], extendedKeyUsage: [EKU.clientAuth], serial,
+      });
+      for (const k of ['subjectCucm', 'issuerCucm', 'serialHex', 'signatureHash', 'keyBits', 'extensions'] as const) expect(fast[k]).toEqual(slow[k]);
+      expect(fast.notAfter.getTime() - fast.notBefore.getTime()).toBe(slow.notAfter.getTime() - slow.notBefore.getTime());
+      const nodeFast = new X509Certificate(fast.der);
+      const nodeSlow = new X509Certificate(slow.der);
+      expect(nodeFast.subject).toBe(nodeSlow.subject);
+      expect(nodeFast.issuer).toBe(nodeSlow.issuer);
+      expect(nodeFast.verify(ca.certificate.publicKey)).toBe(true);
+      expect(nodeFast.checkIssued(new X509Certificate(ca.certificate.der))).toBe(true);
+      // SKI and AKI: the same extension bytes as @peculiar/x509 writes (RFC 5280 §4.2.1.1–2, method 1).
+      expect(extensionHex(fast.der, '551d0e')).toBe(extensionHex(slow.der, '551d0e'));
+      expect(extensionHex(fast.der, '551d23')).toBe(extensionHex(slow.der, '551d23'));
+    }
+    if (!hasOpenssl()) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mic-'));
+    const ca = cas.get('Cisco_Manufacturing_CA_SHA2')!;
+    const mic = await issueMic(ca, { model: 'CP-8861', mac: '00aabbccddee', keys, manufactured: now });
+    writeFileSync(join(dir, 'root.pem'), toPem(cas.get('Cisco_Root_CA_M2')!.certificate.der));
+    writeFileSync(join(dir, 'sub.pem'), toPem(ca.certificate.der));
+    writeFileSync(join(dir, 'mic.pem'), toPem(mic.der));
+    const out = execFileSync('openssl', ['verify', '-attime', String(Math.floor(now.getTime() / 1000) + 86400), '-purpose', 'sslclient', '-CAfile', join(dir, 'root.pem'), '-untrusted', join(dir, 'sub.pem'), join(dir, 'mic.pem')], { encoding: 'utf8' });
+    expect(out).toContain('mic.pem: OK');
+  });
 });
+
+/** The DER of the extension whose OID bytes are `oidHex`, as hex (enough to compare two certificates). */
+function extensionHex(der: Uint8Array, oidHex: string): string {
+  const hex = Buffer.from(der).toString('hex');
+  const at = hex.indexOf(`06${'03'}${oidHex}`);
+  expect(at).toBeGreaterThan(0);
+  return hex.slice(at, at + 2 * 48);
+}
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('CSRs and the enterprise CA', () => {
   it('round-trips requested extensions through a CSR and into the signed certificate', async () => {

@@ -34,8 +34,7 @@ export function signatureShape(signer: Signer): SignatureShape {
   if (privateKey.asymmetricKeyType !== 'rsa' || cert.keyType !== 'rsa') {
     throw new EmulatorError('TRUSTLIST_UNSUPPORTED_SIGNER_KEY', `trust lists and .sgn files are signed with RSA keys only; the signer has a ${cert.keyType.toUpperCase()} key. Use an RSA certificate (CallManager or ITLRecovery), not CallManager-ECDSA.`);
   }
-  const spkiOf = (k: KeyObject): string => k.export({ type: 'spki', format: 'der' }).toString('base64');
-  if (spkiOf(createPublicKey(privateKey)) !== spkiOf(cert.publicKey)) {
+  if (!keyMatches(privateKey, cert)) {
     throw new EmulatorError('TRUSTLIST_KEY_MISMATCH', 'the signer private key does not belong to the signer certificate');
   }
   const length = cert.keyBits / 8;
@@ -44,6 +43,23 @@ export function signatureShape(signer: Signer): SignatureShape {
     throw new EmulatorError('TRUSTLIST_UNSUPPORTED_KEY_SIZE', `no signature-modulus code exists for a ${cert.keyBits}-bit key; use 1024, 2048 or 4096 bits`);
   }
   return { length, modulusCode };
+}
+
+/**
+ * Whether a private key belongs to a certificate, remembered per pair: a TFTP node signs one
+ * config per phone with the same key, and exporting both keys each time cost more than the
+ * signature (bench/fleet.ts).
+ */
+const matched = new WeakMap<KeyObject, WeakSet<CertificateInfo>>();
+
+function keyMatches(privateKey: KeyObject, cert: CertificateInfo): boolean {
+  if (matched.get(privateKey)?.has(cert)) return true;
+  const spkiOf = (k: KeyObject): string => k.export({ type: 'spki', format: 'der' }).toString('base64');
+  if (spkiOf(createPublicKey(privateKey)) !== spkiOf(cert.publicKey)) return false;
+  let set = matched.get(privateKey);
+  if (!set) matched.set(privateKey, (set = new WeakSet()));
+  set.add(cert);
+  return true;
 }
 
 /** The bytes a trust-list signature covers: everything except the signature element. */

@@ -13,6 +13,7 @@ const NAMES: Record<string, keyof EnterpriseParameters> = {
   'fips-mode': 'fipsMode',
   'tls-ciphers': 'tlsCiphers',
   'endpoint-advanced-encryption': 'endpointAdvancedEncryption',
+  'certificate-issuer-to-endpoint': 'capfCertificateIssuer',
 };
 
 function parseValue(name: keyof EnterpriseParameters, v: string): EnterpriseParameters[keyof EnterpriseParameters] {
@@ -24,6 +25,10 @@ function parseValue(name: keyof EnterpriseParameters, v: string): EnterprisePara
     const p = TLS_CIPHER_POLICIES.find((x) => x.toLowerCase() === v.toLowerCase());
     if (!p) throw new EmulatorError('USAGE', `tls-ciphers is one of: ${TLS_CIPHER_POLICIES.join('; ')}`);
     return p;
+  }
+  if (name === 'capfCertificateIssuer') {
+    if (v !== 'capf' && v !== 'online-ca') throw new EmulatorError('USAGE', 'certificate-issuer-to-endpoint is capf or online-ca');
+    return v;
   }
   if (v === 'true' || v === 'false') return v === 'true';
   throw new EmulatorError('USAGE', `${name} is true or false, not "${v}"`);
@@ -37,7 +42,7 @@ export function registerParam(program: Command, ctx: CliContext): void {
       try {
         const { cluster } = await openCluster(o);
         if (o.json) printJson(io, cluster.state.params);
-        else for (const [k, n] of Object.entries(NAMES)) io.out(`${k.padEnd(42)} ${String(cluster.state.params[n])}\n`);
+        else for (const [k, n] of Object.entries(NAMES)) io.out(`${k.padEnd(42)} ${String(cluster.state.params[n] ?? (n === 'capfCertificateIssuer' ? 'capf' : ''))}\n`);
         return EXIT.OK;
       } catch (e) {
         return reportError(io, e, Boolean(o.json));

@@ -2,11 +2,12 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Lab } from '../../cluster/index.js';
 import { ClusterFileProvider } from '../../cluster/serve/file-provider.js';
-import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
-import { StaticDirectoryProvider, TftpServer, type FileProvider, type TftpEvent } from '../../../tftp-sim/index.js';
+import { StaticDirectoryProvider, TftpServer, type FileProvider } from '../../../tftp-sim/index.js';
 import { EmulatorError, isEmulatorError } from '../../shared/errors.js';
-import { HttpFileService, type HttpFileEvent } from '../../ucm/index.js';
+import { HttpFileService } from '../../ucm/index.js';
+import { addServeCluster } from './serve-cluster.js';
+import { describeHttp, describeTftp, int, nextSignal } from './serve-common.js';
 import { EXIT } from '../exit-codes.js';
 import { reportError, type CliIo } from '../io.js';
 import { act, type CliContext } from '../context.js';
@@ -36,7 +37,8 @@ interface ServeTftpFlags {
 
 /** Adds `serve tftp` (and the `serve` group) to the program. */
 export function registerServe(program: Command, ctx: CliContext): void {
-  const serve = program.command('serve').description('run trustlab services on real sockets for real phones and clients');
+  const serve = program.command('serve').description("run a modelled cluster's services (TFTP, HTTP 6970, TVS, CAPF, SIP) on real sockets, or `serve tftp` for files only");
+  addServeCluster(serve, ctx);
   serve
     .command('tftp')
     .description('serve files over TFTP (UDP 69) and HTTP (6970) until Ctrl-C, logging each transfer on one line')
@@ -125,35 +127,6 @@ async function runServeTftp(io: CliIo, o: ServeTftpFlags): Promise<number> {
   return EXIT.OK;
 }
 
-/** A one-line description of a TFTP event, or undefined for events not logged. */
-export function describeTftp(e: TftpEvent, verbose: boolean): string | undefined {
-  const who = (p: { address: string; port: number }): string => `${p.address}:${p.port}`;
-  switch (e.type) {
-    case 'tftp.listening':
-      return `tftp listening on udp ${addr(e.address)}`;
-    case 'tftp.request':
-      return undefined;
-    case 'tftp.complete':
-      return `tftp ${who(e.client)} RRQ ${e.file} ${e.mode} ${e.bytes} B blksize=${e.blockSize} window=${e.windowSize} ${e.durationMs} ms${e.retransmits ? ` ${e.retransmits} retransmitted` : ''} ok`;
-    case 'tftp.error':
-      return `tftp ${who(e.client)} ${e.file ?? '-'} ERROR ${e.tftpCode} ${e.direction === 'sent' ? 'sent' : 'from client'} (${e.reason}): ${e.message}`;
-    case 'tftp.timeout':
-      return `tftp ${who(e.client)} RRQ ${e.file} timed out after ${e.retransmits} retransmissions, ${e.bytesAcknowledged} B acknowledged`;
-    case 'tftp.rejected':
-      return verbose ? `tftp ${who(e.client)} stray datagram answered with ERROR ${e.tftpCode} (${e.reason}): ${e.message}` : undefined;
-  }
-}
-
-/** A one-line description of an HTTP file-service event. */
-export function describeHttp(e: HttpFileEvent): string {
-  if (e.type === 'http.listening') return `http listening on tcp ${addr(e.address)}`;
-  return `http ${e.client.address}:${e.client.port} ${e.method} ${e.path} ${e.status} ${e.bytes} B ${e.durationMs} ms${e.reason ? ` (${e.reason})` : ''}`;
-}
-
-function addr(a: AddressInfo): string {
-  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
-}
-
 function listenFailed(io: CliIo, e: unknown, proto: string, host: string, port: number, alternative: string, json: boolean): number {
   if (!isEmulatorError(e, 'LISTEN_FAILED')) throw e;
   const errno = e.details['errno'];
@@ -168,26 +141,3 @@ function listenFailed(io: CliIo, e: unknown, proto: string, host: string, port: 
   return reportError(io, e, json);
 }
 
-/** The next SIGINT or SIGTERM; `cancel` removes the handlers (the default action comes back). */
-function nextSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
-  let cancel: () => void = () => undefined;
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    const on = (s: NodeJS.Signals): void => {
-      cancel();
-      resolve(s);
-    };
-    cancel = () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-  return { signal, cancel };
-}
-
-function int(v: string, flag: string, min: number, max: number): number {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new EmulatorError('USAGE', `${flag} must be a whole number in ${min}–${max}, not "${v}"`);
-  return n;
-}

@@ -74,11 +74,32 @@ export function removeDevice(state: ClusterState, name: string): ClusterEvent[] 
   return [{ type: 'device.changed', device: d.name, change: 'removed' }];
 }
 
-/** Records which LSC the cluster's CAPF issued to a device (or that it was deleted). */
-export function recordLsc(state: ClusterState, name: string, lscPem: string | null): ClusterEvent[] {
-  const d = requireDevice(state, name);
-  if (lscPem) d.lscPem = lscPem;
-  else delete d.lscPem;
-  d.capf.operation = 'none';
-  return [{ type: 'device.changed', device: d.name, change: lscPem ? 'LSC installed' : 'LSC deleted' }];
+/** One CAPF outcome to record: the LSC now held (or null after a delete) and/or the status CUCM shows. */
+export interface CapfRecord {
+  device: string;
+  /** The LSC the device now holds, `null` after a delete; absent when only the status changes. */
+  lscPem?: string | null;
+  /** "Upgrade Success", "Upgrade Failed: Invalid MIC", … (AXL XCertificateStatus, CAPF-7). */
+  status?: string;
+}
+
+/**
+ * Records what the cluster's CAPF did for devices (CAPF-7): which LSC a device holds, and the
+ * operation status shown on the phone page. A finished install or delete clears the pending
+ * operation, as CUCM sets it back to "No Pending Operation". Devices removed meanwhile are
+ * skipped: CAPF finished a session for a device the administrator has since deleted.
+ */
+export function recordCapf(state: ClusterState, records: readonly CapfRecord[]): ClusterEvent[] {
+  const events: ClusterEvent[] = [];
+  for (const r of records) {
+    const d = state.devices.find((x) => x.name === r.device.toUpperCase());
+    if (!d) continue;
+    if (r.status !== undefined) d.capf.status = r.status;
+    if (r.lscPem === undefined) continue;
+    if (r.lscPem) d.lscPem = r.lscPem;
+    else delete d.lscPem;
+    d.capf.operation = 'none';
+    events.push({ type: 'device.changed', device: d.name, change: r.lscPem ? 'LSC installed' : 'LSC deleted' });
+  }
+  return events;
 }

@@ -14,7 +14,7 @@ const CONFIG = /^(SEP[0-9A-F]{12})\.cnf\.xml(\.sgn)?$/i;
 
 export class ClusterFileProvider implements FileProvider {
   /** `source` is the cluster, or a function giving its current version (see `Lab.live`). */
-  constructor(readonly source: Cluster | (() => Promise<Cluster>), readonly node: string) {}
+  constructor(readonly source: Cluster | (() => Cluster | Promise<Cluster>), readonly node: string) {}
 
   async read(name: string): Promise<Uint8Array | undefined> {
     const c = typeof this.source === 'function' ? await this.source() : this.source;

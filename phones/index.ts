@@ -1,0 +1,14 @@
+/**
+ * The virtual phone (issue 6; architecture.md "Layering"): the pure trust state machine
+ * (`machine/`), the shell that runs its effects over real sockets, the flash store, the model
+ * table, manufacturing (MICs) and the fleet. The CAPF client (phone-behaviour.md §11) lives here too.
+ */
+export { runCapfClient, chooseCredential, requestedKeySpec, type CapfClientOptions, type CapfClientOutcome, type CapfClientAuth, type CapfCredential } from './capf-client.js';
+export { sipRegister, type SipRegisterOptions, type SipRegisterResult } from './sip-client.js';
+export { fetchFile, type FetchOptions, type FetchResult } from './fetch.js';
+export { PhoneStore, PHONE_FORMAT_VERSION, type PhoneRecord } from './flash-store.js';
+export { PHONE_MODELS, phoneModel, type PhoneModel } from './models.js';
+export { VirtualPhone, type PhoneEnv, type PhoneBusEvent } from './phone.js';
+export { manufacturePhone, fleetMac, type ManufactureOptions } from './provision.js';
+export { Fleet, type FleetSpec, type FleetOptions, type FleetProgress, type FleetRunOptions } from './fleet.js';
+export * from './machine/index.js';

@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { Lab } from '../../cluster/index.js';
+import { ClusterServers, LiveCluster, STANDARD_PORTS, type ClusterPorts, type ClusterServiceEvent, type NodeEndpoints } from '../../cluster/serve/index.js';
+import { EmulatorError } from '../../shared/errors.js';
+import { act, type CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { reportError, type CliIo } from '../io.js';
+import { labDir } from '../lab-options.js';
+import { describeHttp, describeTftp, int, nextSignal } from './serve-common.js';
+
+interface ServeClusterFlags {
+  lab?: string;
+  cluster?: string;
+  node?: string[];
+  host?: string;
+  tftpPort: string;
+  httpPort: string;
+  tvsPort: string;
+  capfPort: string;
+  sipPort: string;
+  sipTlsPort: string;
+  pollMs: string;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `trustlab serve --lab DIR --cluster NAME`: every service of a modelled cluster on real sockets
+ * (issue 5): per node TFTP + HTTP 6970, TVS 2445, SIP 5060/5061 and, on the publisher, CAPF 3804,
+ * each on the node's own address. The lab is polled, so an operation run from another terminal
+ * (`trustlab cert regenerate TVS …`) reaches the next connection.
+ */
+export function addServeCluster(serve: Command, ctx: CliContext): void {
+  const p = STANDARD_PORTS;
+  serve
+    .option('--lab <dir>', 'lab directory (default: $TRUSTLAB_LAB or ./lab)')
+    .option('--cluster <name>', 'cluster in the lab (needed when it has several)')
+    .option('--node <host...>', 'serve only these nodes (default: all)')
+    .option('--host <addr>', "bind this address instead of each node's own (one node only; 0.0.0.0 for real phones)")
+    .option('--tftp-port <n>', 'TFTP port', String(p.tftp))
+    .option('--http-port <n>', 'HTTP file service port', String(p.http))
+    .option('--tvs-port <n>', 'TVS port', String(p.tvs))
+    .option('--capf-port <n>', 'CAPF port', String(p.capf))
+    .option('--sip-port <n>', 'SIP TCP port (non-secure phones)', String(p.sip))
+    .option('--sip-tls-port <n>', 'SIP TLS port', String(p.sipTls))
+    .option('--poll-ms <n>', 'how often to look for changes made by other trustlab commands', '500')
+    .option('--verbose', 'also log connections, handshakes and stray datagrams')
+    .option('--json', 'log one JSON object per line')
+    .addHelpText('after', '\nWith --lab, serves the whole cluster; `serve tftp` serves files only.\nExample: trustlab serve --lab lab --cluster cucm1 --tftp-port 6969')
+    .action(act(ctx, async (o: ServeClusterFlags) => {
+      try {
+        if (!o.lab && !process.env.TRUSTLAB_LAB) {
+          throw new EmulatorError('USAGE', 'pass --lab DIR (and --cluster NAME) to serve a modelled cluster, or use `trustlab serve tftp --root DIR` to serve a directory');
+        }
+        return await runServeCluster(ctx.io, o);
+      } catch (e) {
+        return reportError(ctx.io, e, Boolean(o.json));
+      }
+    }));
+}
+
+async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number> {
+  const ports: ClusterPorts = {
+    tftp: int(o.tftpPort, '--tftp-port', 0, 65535), http: int(o.httpPort, '--http-port', 0, 65535),
+    tvs: int(o.tvsPort, '--tvs-port', 0, 65535), capf: int(o.capfPort, '--capf-port', 0, 65535),
+    sip: int(o.sipPort, '--sip-port', 0, 65535), sipTls: int(o.sipTlsPort, '--sip-tls-port', 0, 65535),
+  };
+  const pollMs = int(o.pollMs, '--poll-ms', 50, 3_600_000);
+  const lab = await Lab.open(labDir(o));
+  const live = await LiveCluster.open(lab, o.cluster);
+  const cluster = live.get();
+  for (const n of o.node ?? []) cluster.node(n);
+  const servers = new ClusterServers(live.get, { ports, ...(o.node ? { nodes: o.node } : {}), ...(o.host ? { host: o.host } : {}) });
+  const line = (text: string, event: object): void => {
+    io.out(o.json ? `${JSON.stringify({ time: new Date().toISOString(), ...event }, jsonBytes)}\n` : `${new Date().toISOString()} ${text}\n`);
+  };
+  servers.events.onAny((e) => {
+    const text = describe(e, Boolean(o.verbose));
+    if (text !== undefined) line(text, e);
+  });
+  const endpoints = await servers.listen();
+  if (o.json) line('', { type: 'serve.listening', cluster: cluster.name, lab: lab.dir, nodes: endpoints });
+  else {
+    io.out(`serving cluster ${cluster.name} (${cluster.state.release}, ${cluster.state.securityMode}) from ${lab.dir}\n`);
+    for (const ep of endpoints) io.out(`  ${describeEndpoints(ep)}\n`);
+    io.out('Ctrl-C to stop\n');
+  }
+  live.start(pollMs, (c) => line(`cluster ${c.name} changed on disk (rev ${c.state.rev}); new connections see it`, { type: 'cluster.reloaded', rev: c.state.rev }), (e) => line(`cannot re-read the lab: ${(e as Error).message}`, { type: 'cluster.reload.failed', message: (e as Error).message }));
+  const signal = await nextSignal().signal;
+  if (!o.json) io.out(`${signal}: stopping\n`);
+  live.stop();
+  await servers.close();
+  if (!o.json) io.out('stopped\n');
+  return EXIT.OK;
+}
+
+function describeEndpoints(ep: NodeEndpoints): string {
+  const parts: string[] = [];
+  if (ep.tftp) parts.push(`tftp udp/${ep.tftp.port}`);
+  if (ep.http) parts.push(`http ${ep.http.port}`);
+  if (ep.tvs) parts.push(`tvs ${ep.tvs.port}`);
+  if (ep.sip) parts.push(`sip ${ep.sip.port}`);
+  if (ep.sipTls) parts.push(`sip-tls ${ep.sipTls.port}`);
+  if (ep.capf) parts.push(`capf ${ep.capf.port}`);
+  return `${ep.node.padEnd(12)} ${ep.address.padEnd(15)} ${parts.join(', ')}`;
+}
+
+/** One log line for an event, or undefined for the noisy ones without --verbose. */
+export function describe(e: ClusterServiceEvent, verbose: boolean): string | undefined {
+  const at = `[${e.node}]`;
+  switch (e.service) {
+    case 'tftp': {
+      const t = describeTftp(e as never, verbose);
+      return t === undefined || e.type === 'tftp.listening' ? undefined : `${at} ${t}`;
+    }
+    case 'http':
+      return e.type === 'http.listening' ? undefined : `${at} ${describeHttp(e as never)}`;
+    default:
+      break;
+  }
+  switch (e.type) {
+    case 'tvs.verify.result':
+      return `${at} tvs ${e.deviceName ?? '-'} asks about ${e.subject ?? `sha256 ${e.certificateSha256?.slice(0, 16)}…`}: ${e.status}${e.roles.length ? ` roles ${e.roles.join(',')}` : ''}`;
+    case 'tvs.error':
+      return `${at} tvs error: ${e.error.message}`;
+    case 'tvs.handshake':
+    case 'tvs.connection':
+    case 'tvs.connection.closed':
+    case 'tvs.request':
+      return verbose ? `${at} ${e.type}` : undefined;
+    case 'sip.register':
+      return `${at} sip ${e.deviceName} REGISTER ${e.transport} ${e.profile} 200 OK expires ${e.expires}${e.cipher ? ` ${e.cipher}` : ''}`;
+    case 'sip.unregister':
+      return `${at} sip ${e.deviceName} unregistered`;
+    case 'sip.refused':
+      return `${at} sip ${e.remote} refused at ${e.stage}: ${e.reason}${e.status ? ` (${e.status})` : ''}${e.deviceName ? ` ${e.deviceName}` : ''}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'sip.registration.expired':
+      return `${at} sip ${e.deviceName} registration expired`;
+    case 'sip.tls.accepted':
+    case 'sip.idle':
+      return verbose ? `${at} ${e.type} ${e.remote}` : undefined;
+    case 'capf.session':
+      return `${at} capf ${e.deviceName} authenticated (${e.authMode}${e.certificateType ? `, ${e.certificateType}` : ''}): ${e.operation}`;
+    case 'capf.issued':
+      return `${at} capf ${e.deviceName} LSC issued (${e.keySpec.type === 'rsa' ? `RSA ${e.keySpec.bits}` : `EC ${e.keySpec.curve}`})`;
+    case 'capf.deleted':
+      return `${at} capf ${e.deviceName} LSC deleted`;
+    case 'capf.fetched':
+      return `${at} capf ${e.deviceName} certificate fetched`;
+    case 'capf.refused':
+      return `${at} capf ${e.deviceName ?? e.remote} refused: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`;
+    case 'capf.end':
+      return e.status ? `${at} capf ${e.deviceName ?? e.remote} ${e.status}` : verbose ? `${at} capf end ${e.reason}` : undefined;
+    case 'capf.error':
+      return `${at} capf ${e.remote} ${e.code}: ${e.message}`;
+    default:
+      return verbose ? `${at} ${e.type}` : undefined;
+  }
+}
+
+function jsonBytes(_k: string, v: unknown): unknown {
+  return v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
+}
