@@ -3,6 +3,7 @@ import { benchTftp } from './tftp.js';
 import { benchTvs } from './tvs.js';
 import { benchRegistrar } from './registrar.js';
 import { benchFleet } from './fleet.js';
+import { benchFuzz } from './fuzz.js';
 
 /**
  * `npm run bench [-- NAME…] [--seconds N]`: runs the benchmarks (all by default) and prints
@@ -14,6 +15,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<unknown>> = {
   tvs: benchTvs,
   registrar: benchRegistrar,
   fleet: benchFleet,
+  fuzz: benchFuzz,
 };
 
 const args = process.argv.slice(2);

@@ -127,10 +127,13 @@ export function decideTrustList(kind: TrustListKind, bytes: Uint8Array, flash: F
   const v = verifyTrustList(bytes, { trusted });
   if (v.valid) return { kind: 'accept', how: 'known' };
   if (v.reason !== 'SIGNER_NOT_TRUSTED') return { kind: 'reject', reason: `${kind} signature check failed: ${v.reason}` };
-  const signer = signerRecord(list);
-  if (!signer) return { kind: 'reject', reason: `${kind} signer ${list.header.signerName} is not in the file` };
   const self = verifyTrustList(bytes);
   if (!self.valid) return { kind: 'reject', reason: `${kind} does not verify under its own signer (${self.reason})` };
+  // TVS is asked about the certificate whose key verified the signature — not merely a record
+  // with the serial the header names, which a forger can copy next to their own (found by
+  // `trustlab fuzz itl --target phone`, mutator duplicate-sast-other-key).
+  const signer = self.signer?.source === 'record' ? list.records[self.signer.index]?.certificate : undefined;
+  if (!signer) return { kind: 'reject', reason: `${kind} signer ${list.header.signerName} is not in the file` };
   if (!sbd) return { kind: 'reject', reason: `${kind} signer ${list.header.signerName} is unknown and this model has no TVS (TVS-7)` };
   if (tvsCacheHit(flash, signer, [Role.SAST], now)) return { kind: 'accept', how: 'tvs-cache' };
   return { kind: 'ask-tvs', signer };

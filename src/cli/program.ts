@@ -10,6 +10,8 @@ import { registerBulk } from './commands/bulk.js';
 import { registerUtils } from './commands/utils.js';
 import { registerShow } from './commands/show.js';
 import { registerParam } from './commands/param.js';
+import { registerRun } from './commands/run.js';
+import { registerFuzz } from './commands/fuzz.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -25,7 +27,9 @@ export function createProgram(ctx: CliContext): Command {
   const program = new Command('trustlab')
     .description('Emulate Cisco IP phones and the CUCM trust infrastructure: ITL/CTL, TFTP, TVS, CAPF, SIP over TLS.')
     .version(VERSION)
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Options after a subcommand belong to it (`serve --lab …` and `serve tftp --host …` share names).
+    .enablePositionalOptions();
   registerItl(program, ctx);
   registerSgn(program, ctx);
   registerDemo(program, ctx);
@@ -37,6 +41,8 @@ export function createProgram(ctx: CliContext): Command {
   registerUtils(program, ctx);
   registerShow(program, ctx);
   registerParam(program, ctx);
+  registerRun(program, ctx);
+  registerFuzz(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd
       .exitOverride()

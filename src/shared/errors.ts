@@ -97,7 +97,11 @@ export type OperationErrorCode =
   | 'TFTP_OPTION_REFUSED'
   | 'TFTP_REMOTE_ERROR'
   | 'TFTP_PROTOCOL_VIOLATION'
-  | 'TFTP_TIMEOUT';
+  | 'TFTP_TIMEOUT'
+  | 'SCENARIO_INVALID'
+  | 'SCENARIO_STEP_FAILED'
+  | 'RUN_NOT_FOUND'
+  | 'FINDING_INVALID';
 
 export type ErrorCode = DecodeErrorCode | OperationErrorCode;
 

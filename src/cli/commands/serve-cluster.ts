@@ -33,6 +33,7 @@ interface ServeClusterFlags {
 export function addServeCluster(serve: Command, ctx: CliContext): void {
   const p = STANDARD_PORTS;
   serve
+    .passThroughOptions()
     .option('--lab <dir>', 'lab directory (default: $TRUSTLAB_LAB or ./lab)')
     .option('--cluster <name>', 'cluster in the lab (needed when it has several)')
     .option('--node <host...>', 'serve only these nodes (default: all)')

@@ -1,4 +1,6 @@
+import { appendFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { FuzzingFileProvider } from '../../fuzz/index.js';
 import { resolve } from 'node:path';
 import { Lab } from '../../cluster/index.js';
 import { ClusterFileProvider } from '../../cluster/serve/file-provider.js';
@@ -33,6 +35,9 @@ interface ServeTftpFlags {
   maxPerClient: string;
   verbose?: boolean;
   json?: boolean;
+  fuzz?: string;
+  fuzzSeed: string;
+  fuzzLog?: string;
 }
 
 /** Adds `serve tftp` (and the `serve` group) to the program. */
@@ -54,6 +59,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--retries <n>', 'TFTP retransmissions before a silent client is dropped', '5')
     .option('--max-transfers <n>', 'TFTP transfers at once, in all', '256')
     .option('--max-per-client <n>', 'TFTP transfers at once per client address', '8')
+    .option('--fuzz <kind>', 'serve a fresh mutant of the ITL (itl) or CTL (ctl) on every request for it, for fuzzing real phones on a lab network')
+    .option('--fuzz-seed <seed>', 'seed of the mutant sequence', '1')
+    .option('--fuzz-log <file>', 'also append one JSON line per mutant served (client, mutant number, mutators, sha256)')
     .option('--verbose', 'also log stray datagrams (garbage, wrong transfer ID)')
     .option('--json', 'log one JSON object per line')
     .action(act(ctx, async (o: ServeTftpFlags) => {
@@ -85,7 +93,14 @@ async function fileSource(o: ServeTftpFlags): Promise<{ provider: FileProvider; 
 async function runServeTftp(io: CliIo, o: ServeTftpFlags): Promise<number> {
   const port = int(o.port, '--port', 0, 65535);
   const httpPort = int(o.httpPort, '--http-port', 0, 65535);
-  const source = await fileSource(o);
+  const plain = await fileSource(o);
+  let source = plain;
+  let fuzzing: FuzzingFileProvider | undefined;
+  if (o.fuzz) {
+    if (o.fuzz !== 'itl' && o.fuzz !== 'ctl') throw new EmulatorError('USAGE', `--fuzz must be itl or ctl, not "${o.fuzz}"`);
+    fuzzing = new FuzzingFileProvider(plain.provider, o.fuzz, o.fuzzSeed);
+    source = { provider: fuzzing, description: `${plain.description}, serving ${o.fuzz.toUpperCase()} mutants (seed ${o.fuzzSeed})` };
+  }
   const tftp = new TftpServer({
     files: source.provider,
     timeoutMs: int(o.timeoutMs, '--timeout-ms', 1, 255_000),
@@ -102,6 +117,10 @@ async function runServeTftp(io: CliIo, o: ServeTftpFlags): Promise<number> {
     if (text !== undefined) line(text, e);
   });
   http?.events.onAny((e) => line(describeHttp(e), e));
+  fuzzing?.events.onAny((e) => {
+    line(`fuzz mutant #${e.mutant} (${e.mutators.join(' + ') || 'unchanged'}) ${e.bytes} B sha256 ${e.sha256.slice(0, 16)}… → ${e.client} as ${e.file} over ${e.protocol}`, e);
+    if (o.fuzzLog) appendFileSync(o.fuzzLog, `${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+  });
 
   try {
     await tftp.listen({ host: o.host, port });

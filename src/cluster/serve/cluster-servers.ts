@@ -95,6 +95,7 @@ export class ClusterServers {
   #registrars = new Map<string, SipRegistrar>();
   #endpoints: NodeEndpoints[] = [];
   #closing: Promise<void> | undefined;
+  readonly #overrides = new Map<string, Map<string, Uint8Array>>();
 
   constructor(source: ClusterSource, options: ClusterServersOptions = {}) {
     this.#source = source;
@@ -141,6 +142,23 @@ export class ClusterServers {
       await this.capf.flush();
     })();
     return this.#closing;
+  }
+
+  /**
+   * Serves `bytes` instead of the model's file `name` on a node's TFTP and HTTP (`undefined`
+   * puts the model's file back). `ITLFile.tlv` and `CTLFile.tlv` cover the per-MAC names too.
+   */
+  overrideFile(node: string, name: string, bytes: Uint8Array | undefined): void {
+    let m = this.#overrides.get(node);
+    if (!m) this.#overrides.set(node, (m = new Map()));
+    if (bytes) m.set(name, bytes);
+    else m.delete(name);
+  }
+
+  #overridesOf(node: string): Map<string, Uint8Array> {
+    let m = this.#overrides.get(node);
+    if (!m) this.#overrides.set(node, (m = new Map()));
+    return m;
   }
 
   /** Stops one service (or all) of a node, as `utils service stop` or a node going down would. */
@@ -190,14 +208,14 @@ export class ClusterServers {
     switch (service) {
       case 'tftp': {
         if (!services.includes('TFTP')) return;
-        const server = new TftpServer({ files: new ClusterFileProvider(source, node), clock: netClock, ...defined(this.#o.tftp ?? {}) });
+        const server = new TftpServer({ files: new ClusterFileProvider(source, node, this.#overridesOf(node)), clock: netClock, ...defined(this.#o.tftp ?? {}) });
         this.#forward(server.events, node, 'tftp');
         ep.tftp = await bind(this.#ports.tftp, () => server.listen({ host, port: this.#ports.tftp, ...sig(o) }));
         return running(() => server.close());
       }
       case 'http': {
         if (!services.includes('TFTP')) return;
-        const server = new HttpFileService({ files: new ClusterFileProvider(source, node), clock: netClock });
+        const server = new HttpFileService({ files: new ClusterFileProvider(source, node, this.#overridesOf(node)), clock: netClock });
         this.#forward(server.events, node, 'http');
         ep.http = await bind(this.#ports.http, () => server.listen({ host, port: this.#ports.http, ...sig(o) }));
         return running(() => server.close());

@@ -14,13 +14,22 @@ const CONFIG = /^(SEP[0-9A-F]{12})\.cnf\.xml(\.sgn)?$/i;
 
 export class ClusterFileProvider implements FileProvider {
   /** `source` is the cluster, or a function giving its current version (see `Lab.live`). */
-  constructor(readonly source: Cluster | (() => Cluster | Promise<Cluster>), readonly node: string) {}
+  /**
+   * `overrides` replaces served files by name (`ITLFile.tlv` also covers `ITLSEP<MAC>.tlv`), for
+   * tampering scenarios and `serve --fuzz`: what a man in the middle or a broken TFTP node would
+   * serve. Empty bytes mean "not found".
+   */
+  constructor(readonly source: Cluster | (() => Cluster | Promise<Cluster>), readonly node: string, readonly overrides?: ReadonlyMap<string, Uint8Array>) {}
 
   async read(name: string): Promise<Uint8Array | undefined> {
     const c = typeof this.source === 'function' ? await this.source() : this.source;
     const node = c.state.nodes.find((n) => n.hostname === this.node);
     if (!node?.services.includes('TFTP')) return undefined;
     const kind = name === 'CTLFile.tlv' ? 'CTL' : name === 'ITLFile.tlv' ? 'ITL' : PER_MAC.exec(name)?.[1]?.toUpperCase();
+    if (this.overrides?.size) {
+      const o = this.overrides.get(kind ? `${kind}File.tlv` : name);
+      if (o) return o.length ? o : undefined;
+    }
     if (kind === 'CTL') return c.ctl();
     if (kind === 'ITL') return c.itl(this.node);
     const cfg = CONFIG.exec(name);

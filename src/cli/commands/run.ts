@@ -1,0 +1,191 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { EventBus } from '../../shared/events.js';
+import { EmulatorError, isEmulatorError } from '../../shared/errors.js';
+import { publishedSchema, readReport, runScenario, summaryText, writeReports, parseScenario, type RunEvent, type RunReport, type ScenarioProblem } from '../../scenario/index.js';
+import { act, type CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson, reportError, type CliIo } from '../io.js';
+import { labDir } from '../lab-options.js';
+
+/** The package root (where fixtures/ lives), from this module's location in src/ or dist/src/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const BUILTIN_DIR = (): string => join(packageRoot(), 'fixtures', 'scenarios');
+
+/** A scenario argument: a path, or the name of a built-in scenario (`sc-3`, `runbook-comparison`). */
+function resolveScenario(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const builtin = join(BUILTIN_DIR(), arg.endsWith('.yaml') ? arg : `${arg}.yaml`);
+  if (existsSync(builtin)) return builtin;
+  throw new EmulatorError('IO_NOT_FOUND', `${arg}: no such file or built-in scenario; \`trustlab scenarios\` lists the built-in ones`);
+}
+
+interface RunFlags {
+  lab?: string;
+  whatIf?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  const io = ctx.io;
+  program
+    .command('run')
+    .description('run scenario files (or built-in scenarios by name) against emulated clusters and phones; writes lab/runs/<timestamp>/report.{json,html} and junit.xml')
+    .argument('<scenario...>', 'YAML scenario files, or names listed by `trustlab scenarios`')
+    .option('--lab <dir>', 'lab directory; runs go to <lab>/runs/<timestamp> (default: $TRUSTLAB_LAB or ./lab)')
+    .option('--what-if', 'run without expectations and print the predicted outcome per population')
+    .option('--quiet', 'print only the summary')
+    .option('--json', 'print each run report as JSON')
+    .addHelpText('after', '\nExit codes: 0 every expectation held; 1 an expectation failed or a step was refused; 2 a scenario file is invalid (nothing runs).\nExample: trustlab run sc-3 fixtures/scenarios/migration-template.yaml --lab lab')
+    .action(act(ctx, async (files: string[], o: RunFlags) => {
+      try {
+        return await runAll(io, files, o);
+      } catch (e) {
+        return reportError(io, e, Boolean(o.json));
+      }
+    }));
+
+  program
+    .command('scenarios')
+    .description('list the built-in scenarios with a one-line description each')
+    .option('--json', 'print the list as JSON')
+    .option('--schema', 'print the scenario JSON Schema instead')
+    .action(act(ctx, async (o: { json?: boolean; schema?: boolean }) => {
+      if (o.schema) {
+        printJson(io, publishedSchema());
+        return EXIT.OK;
+      }
+      const list = builtinScenarios();
+      if (o.json) printJson(io, list);
+      else for (const s of list) io.out(`${s.id.padEnd(22)} ${s.description}\n`);
+      return EXIT.OK;
+    }));
+
+  program
+    .command('report')
+    .description('reprint a past run from its directory (lab/runs/<timestamp>)')
+    .argument('<dir>', 'run directory')
+    .option('--json', 'print report.json')
+    .action(act(ctx, async (dir: string, o: { json?: boolean }) => {
+      try {
+        const r = await readReport(resolve(dir));
+        if (o.json) printJson(io, r);
+        else io.out(`${summaryText(r)}\nHTML report: ${join(resolve(dir), 'report.html')}\n`);
+        return r.ok ? EXIT.OK : EXIT.NEGATIVE;
+      } catch (e) {
+        return reportError(io, e, Boolean(o.json));
+      }
+    }));
+}
+
+export function builtinScenarios(): Array<{ id: string; name: string; description: string; file: string }> {
+  const dir = BUILTIN_DIR();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort(naturalOrder).map((f) => {
+    const doc = parseYaml(readFileSync(join(dir, f), 'utf8')) as { name?: string; description?: string };
+    return { id: basename(f, '.yaml'), name: doc.name ?? f, description: (doc.description ?? doc.name ?? '').split('\n')[0]!.trim(), file: join(dir, f) };
+  });
+}
+
+function naturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
+  // Validate every file before running any (issue 7: nothing runs until the file validates).
+  const scenarios = [];
+  const problems: ScenarioProblem[] = [];
+  for (const arg of args) {
+    const file = resolveScenario(arg);
+    const text = await readFile(file, 'utf8');
+    try {
+      scenarios.push({ file, text, scenario: parseScenario(text, relative(process.cwd(), file) || file) });
+    } catch (e) {
+      if (!isEmulatorError(e, 'SCENARIO_INVALID')) throw e;
+      problems.push(...(e.details['problems'] as ScenarioProblem[]));
+    }
+  }
+  if (problems.length) {
+    const err = new EmulatorError('SCENARIO_INVALID', `${problems.length} problem(s); nothing was run:\n${problems.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}`, { details: { problems } });
+    return reportError(io, err, Boolean(o.json));
+  }
+  const base = join(labDir(o), 'runs');
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    if (abort.signal.aborted) return;
+    process.stderr.write('\ninterrupted: closing servers and writing the report (Ctrl-C again to force)\n');
+    abort.abort(new EmulatorError('INVALID_STATE', 'interrupted'));
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  let ok = true;
+  try {
+    for (const s of scenarios) {
+      const runDir = join(base, `${new Date().toISOString().replace(/[:.]/g, '-')}-${basename(s.file, '.yaml')}`);
+      const events = new EventBus<RunEvent>();
+      const view = o.json || o.quiet ? undefined : liveView(io, s.scenario.name);
+      if (view) events.onAny(view);
+      const report = await runScenario(s.scenario, { runDir, events, signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}) });
+      const files = await writeReports(runDir, report);
+      ok &&= report.ok;
+      if (o.json) printJson(io, { ...report, files });
+      else io.out(`${summaryText(report)}\nReports: ${files.html}\n         ${files.json}, ${files.junit}\nOpen the HTML report in a browser: file://${files.html}\n\n`);
+      if (abort.signal.aborted) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  return ok ? EXIT.OK : EXIT.NEGATIVE;
+}
+
+/** Progress bars and a one-line summary per step, on stderr (a terminal only gets the bars). */
+function liveView(io: CliIo, name: string): (e: RunEvent) => void {
+  const tty = Boolean(process.stderr.isTTY);
+  let lastDraw = 0;
+  const bar = (label: string, done: number, total: number): void => {
+    if (!tty) return;
+    const now = Date.now();
+    if (done < total && now - lastDraw < 80) return;
+    lastDraw = now;
+    const width = 30;
+    const filled = total ? Math.round((done / total) * width) : width;
+    process.stderr.write(`\r  ${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${done}/${total} ${label.slice(0, 50).padEnd(50)}`);
+    if (done >= total) process.stderr.write('\r\x1b[K');
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'run.setup':
+        io.err(`${name}: ${e.message}\n`);
+        return;
+      case 'run.progress':
+        bar(e.label, e.done, e.total);
+        return;
+      case 'step.start':
+        return;
+      case 'step.end': {
+        const r = e.record;
+        const tally = Object.values(r.tally).reduce<Record<string, number>>((a, t) => {
+          for (const [k, v] of Object.entries(t)) a[k] = (a[k] ?? 0) + (v ?? 0);
+          return a;
+        }, {});
+        const exp = r.expectations.length ? ` · expectations ${r.expectations.filter((x) => x.ok).length}/${r.expectations.length}${r.expectations.some((x) => !x.ok) ? ` ✗ ${r.expectations.filter((x) => !x.ok).map((x) => x.name).join('; ')}` : ''}` : '';
+        io.err(`  ${String(r.index).padStart(2)}. ${r.title} → ${Object.entries(tally).map(([k, v]) => `${v} ${k}`).join(', ')}${exp}${r.error ? ` · ERROR ${r.error}` : ''}\n`);
+        return;
+      }
+      case 'run.end':
+        return;
+    }
+  };
+}
+
+export type { RunReport };

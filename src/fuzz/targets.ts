@@ -1,0 +1,144 @@
+import { performance } from 'node:perf_hooks';
+import { decodeSignedFile, decodeTrustList, encodeSignedFile, encodeTrustList, PHONE_ITL_SIZE_LIMIT } from '../trustlist/index.js';
+import { decodeTvsMessage, encodeTvsMessage } from '../../tvs-sim/index.js';
+import { decodePacket, encodePacket } from '../../tftp-sim/index.js';
+import { isEmulatorError } from '../shared/errors.js';
+import { decideConfig, decideTrustList, type Flash } from '../../phones/index.js';
+import { referenceVerdict, type ReferenceContext } from './reference.js';
+
+/**
+ * What one execution checks (issue 8 "Oracles"):
+ *
+ * - codec: decoding gives a value or a typed error (an `EmulatorError` with a code), never any
+ *   other exception; it finishes within a time bound; whatever decodes re-encodes to bytes that
+ *   decode and re-encode to the same bytes again.
+ * - phone: the phone's decision on a mutant (through the pure reducer's trust functions, with a
+ *   TVS that vouches for exactly the certificates the cluster's TVS would) is compared with the
+ *   independent reference (reference.ts): accepting what the reference rejects is a false accept;
+ *   a phone that holds a trust list taking one on first use is a finding of its own.
+ */
+export type FuzzKind = 'itl' | 'ctl' | 'sgn' | 'tvs' | 'tftp';
+export type FindingKind = 'crash' | 'unstable-roundtrip' | 'slow' | 'false-accept' | 'first-use-with-trust-list' | 'state-lost';
+
+export interface ExecResult {
+  finding?: { kind: FindingKind; message: string };
+  /** The typed error code, when the input was refused. */
+  errorCode?: string;
+  /** Coverage features this input reached (tags seen, decision paths). */
+  features: string[];
+  /** Phone target: whether the phone accepted, and whether the reference agreed. */
+  accepted?: boolean;
+  disagreement?: boolean;
+}
+
+export const SLOW_MS = 250;
+
+function typedOrCrash(e: unknown): ExecResult {
+  if (isEmulatorError(e)) return { errorCode: e.code, features: [`error:${e.code}`] };
+  return { finding: { kind: 'crash', message: `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}` }, features: ['crash'] };
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/** The codec oracle for one input. */
+export function execCodec(kind: FuzzKind, bytes: Uint8Array): ExecResult {
+  const t0 = performance.now();
+  let r: ExecResult;
+  try {
+    r = codecOnce(kind, bytes);
+  } catch (e) {
+    r = typedOrCrash(e);
+  }
+  const ms = performance.now() - t0;
+  if (!r.finding && ms > SLOW_MS) r.finding = { kind: 'slow', message: `one input took ${ms.toFixed(0)} ms (bound ${SLOW_MS} ms)` };
+  return r;
+}
+
+function stable(encode: () => Uint8Array, redecode: (b: Uint8Array) => Uint8Array): ExecResult['finding'] {
+  const e1 = encode();
+  const e2 = redecode(e1);
+  return equal(e1, e2) ? undefined : { kind: 'unstable-roundtrip', message: `re-encoding is not stable (${e1.length} then ${e2.length} bytes)` };
+}
+
+function codecOnce(kind: FuzzKind, bytes: Uint8Array): ExecResult {
+  switch (kind) {
+    case 'itl':
+    case 'ctl': {
+      const l = decodeTrustList(bytes);
+      const features = [...new Set([...(l.layout?.header.order ?? []).map((t) => `h${t}`), ...(l.layout?.records ?? []).flatMap((r) => r.order.map((t) => `r${t}`)), ...l.records.map((r) => `role${r.role}`)])];
+      const finding = stable(() => encodeTrustList(l), (b) => encodeTrustList(decodeTrustList(b)));
+      return { features, ...(finding ? { finding } : {}) };
+    }
+    case 'sgn': {
+      const f = decodeSignedFile(bytes);
+      const finding = stable(() => encodeSignedFile(f), (b) => encodeSignedFile(decodeSignedFile(b)));
+      return { features: (f.layout?.header.order ?? []).map((t) => `h${t}`), ...(finding ? { finding } : {}) };
+    }
+    case 'tvs': {
+      const m = decodeTvsMessage(bytes);
+      const finding = stable(() => encodeTvsMessage(m), (b) => encodeTvsMessage(decodeTvsMessage(b)));
+      return { features: [`cmd${m.command}`, ...m.elements.map((e) => `e${e.tag}`)], ...(finding ? { finding } : {}) };
+    }
+    case 'tftp': {
+      const p = decodePacket(bytes);
+      const finding = stable(() => encodePacket(p), (b) => encodePacket(decodePacket(b)));
+      return { features: [`op:${p.type}`], ...(finding ? { finding } : {}) };
+    }
+  }
+}
+
+/**
+ * The decisions under test. Production by default; a test can plant a bug by passing its own
+ * (the fuzzer must then find it).
+ */
+export interface PhoneSubject {
+  decideTrustList: typeof decideTrustList;
+  decideConfig: typeof decideConfig;
+}
+
+export const PRODUCTION_SUBJECT: PhoneSubject = { decideTrustList, decideConfig };
+
+/** A phone state to judge mutants against, and what TVS and the reference know. */
+export interface PhoneScene {
+  name: string;
+  flash: Flash;
+  /** For the reference: certificates that may sign this kind of file for this phone. */
+  reference: ReferenceContext;
+  /** What TVS vouches for with role SAST (trust lists) or TFTP (configs), by DER. */
+  tvsVouches: (der: Uint8Array) => boolean;
+}
+
+/** The phone oracle for one input in one scene. */
+export function execPhone(kind: 'itl' | 'ctl' | 'sgn', bytes: Uint8Array, scene: PhoneScene, subject: PhoneSubject = PRODUCTION_SUBJECT): ExecResult {
+  let accepted: boolean;
+  let path: string;
+  try {
+    if (kind === 'sgn') {
+      let d = subject.decideConfig(bytes, true, scene.flash);
+      if (d.kind === 'ask-tvs') {
+        const vouched = scene.reference.tvs.filter((c) => scene.tvsVouches(c));
+        d = subject.decideConfig(bytes, true, scene.flash, vouched);
+        path = `cfg:tvs:${d.kind}`;
+      } else path = `cfg:${d.kind}`;
+      accepted = d.kind === 'accept';
+    } else {
+      const d = subject.decideTrustList(kind === 'itl' ? 'ITL' : 'CTL', bytes, scene.flash, true, 0);
+      path = d.kind === 'accept' ? `tl:accept:${d.how}` : d.kind === 'reject' ? `tl:reject:${d.reason.split(/[:(]/)[0]!.trim()}` : `tl:${d.kind}`;
+      if (d.kind === 'accept' && d.how === 'tofu' && !scene.reference.firstUse) {
+        return { finding: { kind: 'first-use-with-trust-list', message: `the phone (${scene.name}) holds a trust list but took this file on first use` }, accepted: true, features: [path] };
+      }
+      accepted = d.kind === 'accept' || (d.kind === 'ask-tvs' && scene.tvsVouches(d.signer));
+      if (d.kind === 'unchanged') return { features: [path], accepted: false };
+    }
+  } catch (e) {
+    return typedOrCrash(e);
+  }
+  const ref = referenceVerdict(bytes, { ...scene.reference, ...(kind === 'itl' ? { maxBytes: PHONE_ITL_SIZE_LIMIT } : {}) });
+  const features = [path, `ref:${ref.acceptable ? ref.why : 'reject'}`];
+  if (accepted && !ref.acceptable) {
+    return { finding: { kind: 'false-accept', message: `the phone (${scene.name}) accepted a file the reference rejects: ${ref.why} [${path}]` }, accepted, features };
+  }
+  return { accepted, disagreement: !accepted && ref.acceptable, features };
+}

@@ -1,0 +1,260 @@
+import { createHash, randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Lab, TLS_CIPHER_POLICIES, type Cluster, type Purpose, type TlsCipherPolicy, type TrustStoreName } from '../cluster/index.js';
+import { ClusterServers, type ClusterServiceEvent } from '../cluster/serve/index.js';
+import { certOf, identityOf } from '../cluster/index.js';
+import { toPem } from '../pki/index.js';
+import { ManualClock, systemClock } from '../shared/clock.js';
+import { EmulatorError } from '../shared/errors.js';
+import { EventBus } from '../shared/events.js';
+import { Fleet, type LogEntry, type PhoneBusEvent, type VirtualPhone } from '../../phones/index.js';
+import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
+
+/**
+ * Everything a running scenario holds: the lab (in the run directory), each cluster with its
+ * servers on loopback, each fleet, the simulated clock, and per-step counters of what the
+ * servers saw. Steps (steps.ts) act on it; expectations (expectations.ts) read it.
+ */
+export const SCENARIO_TFTP_PORT = 6969;
+export const DEFAULT_START = '2026-01-01T00:00:00Z';
+
+export interface RunningCluster {
+  spec: ClusterSpec;
+  cluster: Cluster;
+  servers: ClusterServers;
+}
+
+export interface RunningFleet {
+  spec: FleetSpecYaml;
+  fleet: Fleet;
+  /** The cluster the fleet's phones point at now (option 150). */
+  cluster: string;
+}
+
+/** What the servers of each cluster saw during the current step. */
+export interface StepCounters {
+  tvs: Map<string, { valid: number; invalid: number }>;
+  registrations: Map<string, Set<string>>;
+  capfIssued: Map<string, number>;
+}
+
+export interface PhoneTimelineEntry {
+  step: number;
+  at: number;
+  message: string;
+  kind: 'status' | 'settled';
+}
+
+export const TIMELINE_LIMIT = 200;
+
+export class ScenarioContext {
+  readonly clock: ManualClock;
+  readonly clusters = new Map<string, RunningCluster>();
+  readonly fleets = new Map<string, RunningFleet>();
+  readonly phoneEvents = new EventBus<PhoneBusEvent>();
+  counters: StepCounters = emptyCounters();
+  step = -1;
+  /** Status messages per device in the current step (for `status` expectations). */
+  stepStatuses = new Map<string, string[]>();
+  /** Per-phone timelines (bounded), by device name. */
+  readonly timelines = new Map<string, PhoneTimelineEntry[]>();
+
+  private constructor(readonly scenario: Scenario, readonly lab: Lab, readonly sftpDir: string) {
+    this.clock = lab.clock as ManualClock;
+    this.phoneEvents.onAny((e) => {
+      if (e.type !== 'phone.status' && e.type !== 'phone.settled') return;
+      const message = e.type === 'phone.status' ? e.message : `${e.state}: ${e.reason}`;
+      if (e.type === 'phone.status') {
+        const list = this.stepStatuses.get(e.device);
+        if (list) list.push(e.message);
+        else this.stepStatuses.set(e.device, [e.message]);
+      }
+      const t = this.timelines.get(e.device);
+      const entry: PhoneTimelineEntry = { step: this.step, at: e.at, message, kind: e.type === 'phone.status' ? 'status' : 'settled' };
+      if (!t) this.timelines.set(e.device, [entry]);
+      else if (t.length < TIMELINE_LIMIT) t.push(entry);
+    });
+  }
+
+  static async create(scenario: Scenario, labDir: string, sftpDir: string, keyPoolDir?: string): Promise<ScenarioContext> {
+    const clock = new ManualClock(new Date(scenario.start ?? DEFAULT_START));
+    const lab = await Lab.create(labDir, { clock, seed: scenario.seed ?? scenario.name, ...(keyPoolDir ? { keyPoolDir } : {}) });
+    return new ScenarioContext(scenario, lab, sftpDir);
+  }
+
+  /** Creates the clusters and starts their servers, each on its own random 127.a.b.0/24 block. */
+  async startClusters(): Promise<void> {
+    for (const spec of this.scenario.clusters) {
+      const cluster = await this.#createCluster(spec);
+      const servers = new ClusterServers(cluster, {
+        clock: this.clock, netClock: systemClock, ports: { tftp: SCENARIO_TFTP_PORT },
+        tftp: { maxTransfersPerClient: 4096, maxTransfers: 4096 }, sip: { maxConnections: 65_536 },
+      });
+      servers.events.onAny((e) => this.#count(spec.name, e));
+      await servers.listen();
+      this.clusters.set(spec.name, { spec, cluster, servers });
+    }
+  }
+
+  /**
+   * Each cluster gets a 127.a.b.0/24 block derived from the seed and its name (phones log the
+   * addresses they talk to, so a run is deterministic only if they are too); a block another
+   * process is using is skipped, so runs side by side do not collide.
+   */
+  async #createCluster(spec: ClusterSpec): Promise<Cluster> {
+    const [a, b] = await freeBlock(`${this.scenario.seed ?? this.scenario.name}/${spec.name}`, spec.nodes.length);
+    const params = Object.fromEntries(Object.entries(spec.params ?? {}).filter(([k]) => k !== 'tlsCiphers'));
+    const cluster = await this.lab.createCluster({
+      name: spec.name, release: spec.release, nodes: spec.nodes.map((hostname, i) => ({ hostname, ipv4: `127.${a}.${b}.${10 + i}` })),
+      ...(spec.ecdsa === false ? { ecdsa: false } : {}), params,
+    });
+    if (spec.params?.tlsCiphers) await cluster.setParam('tlsCiphers', normaliseCipher(spec.params.tlsCiphers));
+    if (spec.security === 'mixed') await cluster.ctlSetCluster('mixed');
+    return cluster;
+  }
+
+  #count(cluster: string, e: ClusterServiceEvent): void {
+    const c = this.counters;
+    if (e.type === 'tvs.verify.result') {
+      const t = c.tvs.get(cluster) ?? { valid: 0, invalid: 0 };
+      t[e.status]++;
+      c.tvs.set(cluster, t);
+    } else if (e.type === 'sip.register') {
+      const set = c.registrations.get(cluster) ?? new Set<string>();
+      set.add(e.deviceName);
+      c.registrations.set(cluster, set);
+    } else if (e.type === 'capf.issued') {
+      c.capfIssued.set(cluster, (c.capfIssued.get(cluster) ?? 0) + 1);
+    }
+  }
+
+  /** Manufactures the fleets' phones and provisions them as devices in their clusters. */
+  async createFleets(onProgress?: (done: number, total: number) => void): Promise<void> {
+    let base = 0;
+    const total = this.scenario.fleets.reduce((a, f) => a + f.count, 0);
+    for (const [i, spec] of this.scenario.fleets.entries()) {
+      const rc = this.requireCluster(spec.cluster);
+      const tftp = (spec.tftp ?? [rc.cluster.publisher.hostname]).map((n) => rc.cluster.node(n).ipv4);
+      const fleet = await Fleet.create(
+        { count: spec.count, models: spec.models, tftpServers: tftp, macPrefix: `00${(0xa0 + i).toString(16).toUpperCase()}`, firstIndex: 0 },
+        {
+          manufacturing: this.lab.cas.manufacturing, pool: this.lab.pool, clock: this.clock, netClock: systemClock,
+          tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, timeoutMs: 5000, events: this.phoneEvents,
+          sourceAddress: (g) => `127.0.${1 + i}.${2 + g}`, phonesPerAddress: 2048,
+        },
+        (p) => onProgress?.(base + p.done, total),
+      );
+      base += spec.count;
+      await rc.cluster.upsertDevices(fleet.phones.map((p) => ({ mac: p.record.mac, model: p.model.id, profile: spec.profile ?? 'non-secure', ...(spec.capf ? { capf: spec.capf } : {}) })));
+      this.fleets.set(spec.name, { spec, fleet, cluster: spec.cluster });
+    }
+    await this.lab.saveLab();
+  }
+
+  requireCluster(name: string): RunningCluster {
+    const c = this.clusters.get(name);
+    if (!c) throw new EmulatorError('CLUSTER_NOT_FOUND', `no cluster "${name}" in this scenario`);
+    return c;
+  }
+
+  requireFleet(name: string): RunningFleet {
+    const f = this.fleets.get(name);
+    if (!f) throw new EmulatorError('INVALID_ARGUMENT', `no fleet "${name}" in this scenario`);
+    return f;
+  }
+
+  /** Every phone of every fleet. */
+  allPhones(): VirtualPhone[] {
+    return [...this.fleets.values()].flatMap((f) => f.fleet.phones);
+  }
+
+  /** The PEM of a certificate reference. */
+  certificate(ref: CertRef): string {
+    if ('ca' in ref) {
+      const e = this.lab.cas.enterprise;
+      if (!e) throw new EmulatorError('INVALID_STATE', 'the lab has no enterprise CA');
+      return toPem((ref.ca === 'root' ? e.root : e.issuing).certificate.der);
+    }
+    const id = identityOf(this.requireCluster(ref.cluster).cluster.state, ref.purpose as Purpose, ref.node);
+    if (!id) throw new EmulatorError('CERT_NOT_FOUND', `cluster ${ref.cluster} has no ${ref.purpose} certificate on ${ref.node}`);
+    return id.certPem;
+  }
+
+  /** Whether a trust store holds the certificate (by SHA-256). */
+  storeHolds(cluster: string, node: string, store: TrustStoreName, ref: CertRef): boolean {
+    const want = certOf(this.certificate(ref)).sha256;
+    return this.requireCluster(cluster).cluster.trustStore(node, store).some((p) => certOf(p).sha256 === want);
+  }
+
+  /** The last status-log entry of each phone when the step began (entries are shared objects). */
+  #logMarks = new Map<string, LogEntry | undefined>();
+
+  beginStep(index: number): void {
+    this.step = index;
+    this.counters = emptyCounters();
+    this.stepStatuses = new Map();
+    this.#logMarks = new Map(this.allPhones().map((p) => [p.device, p.state.flash.log.at(-1)]));
+  }
+
+  /** Status-log entries a phone wrote during the current step (console lines as well as status). */
+  logSinceStep(p: VirtualPhone): LogEntry[] {
+    const log = p.state.flash.log;
+    const mark = this.#logMarks.get(p.device);
+    if (!mark) return log;
+    const i = log.lastIndexOf(mark);
+    return i < 0 ? log : log.slice(i + 1);
+  }
+
+  /** Waits until every phone is at rest (nothing in flight, in a stable phase). */
+  async settle(): Promise<void> {
+    await Promise.all(this.allPhones().map((p) => p.whenIdle()));
+    await this.flush();
+  }
+
+  /**
+   * Writes what the servers recorded (CAPF outcomes are written in batches) into the model, so
+   * the next step sees every LSC issued so far, as CUCM's database would.
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.clusters.values()].map((c) => c.servers.capf.flush()));
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.fleets.values()) {
+      for (const p of f.fleet.phones) p.powerOff();
+    }
+    await Promise.allSettled([...this.clusters.values()].map((c) => c.servers.close()));
+    await this.lab.saveLab().catch(() => undefined);
+  }
+}
+
+async function freeBlock(key: string, nodes: number): Promise<[number, number]> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const h = createHash('sha256').update(`${key}#${attempt}`).digest();
+    const a = 2 + (h[0]! % 248);
+    const b = 1 + (h[1]! % 249);
+    const probes = await Promise.all(Array.from({ length: nodes }, (_, i) => canBind(`127.${a}.${b}.${10 + i}`, 5061)));
+    if (probes.every(Boolean)) return [a, b];
+  }
+  return [randomInt(2, 250), randomInt(1, 250)];
+}
+
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+function emptyCounters(): StepCounters {
+  return { tvs: new Map(), registrations: new Map(), capfIssued: new Map() };
+}
+
+/** Accepts the CUCM label with a plain hyphen or an en dash, and "EC" or "ECDSA". */
+export function normaliseCipher(label: string): TlsCipherPolicy {
+  const norm = (s: string): string => s.toLowerCase().replace(/[–—]/g, '-').replace(/\becdsa\b/g, 'ec').replace(/[^a-z0-9]+/g, '');
+  const found = TLS_CIPHER_POLICIES.find((p) => norm(p) === norm(label));
+  if (!found) throw new EmulatorError('INVALID_ARGUMENT', `unknown TLS Ciphers value "${label}"; use one of: ${TLS_CIPHER_POLICIES.join('; ')}`);
+  return found;
+}

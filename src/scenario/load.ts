@@ -1,0 +1,216 @@
+import { readFile } from 'node:fs/promises';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { EmulatorError } from '../shared/errors.js';
+import { SCENARIO_SCHEMA, STEP_ARGS, STEP_NAMES } from './schema.js';
+import type { Scenario, Step } from './types.js';
+
+/**
+ * Reads and checks a scenario file (issue 7, "Bad input"): YAML syntax, then the schema, then
+ * the references between clusters, fleets, nodes and steps. Every problem is reported with file,
+ * line and column and a hint; unknown step names get a "did you mean". Nothing runs until the
+ * whole file is valid: {@link loadScenario} throws `SCENARIO_INVALID` with every problem found.
+ */
+export interface ScenarioProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON path of the offending value, e.g. `/steps/3/regenerate/purpose`. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const validateTop = ajv.compile(SCENARIO_SCHEMA);
+const stepValidators = new Map<string, ValidateFunction>();
+const stepValidator = (name: string): ValidateFunction => {
+  let v = stepValidators.get(name);
+  if (!v) stepValidators.set(name, (v = ajv.compile(STEP_ARGS[name]!)));
+  return v;
+};
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  const text = await readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
+    throw new EmulatorError(cause.code === 'ENOENT' ? 'IO_NOT_FOUND' : 'IO_ERROR', `${file}: ${cause.code === 'ENOENT' ? 'no such file' : cause.message}`, { cause });
+  });
+  return parseScenario(text, file);
+}
+
+/** Parses scenario text; throws `SCENARIO_INVALID` whose `details.problems` lists each problem. */
+export function parseScenario(text: string, file = '<scenario>'): Scenario {
+  const problems = checkScenario(text, file);
+  if (problems.problems.length) {
+    throw new EmulatorError('SCENARIO_INVALID', `${file} is not a valid scenario:\n${problems.problems.map(formatProblem).join('\n')}`, { details: { problems: problems.problems } });
+  }
+  return problems.scenario!;
+}
+
+export function formatProblem(p: ScenarioProblem): string {
+  return `  ${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`;
+}
+
+export function checkScenario(text: string, file: string): { problems: ScenarioProblem[]; scenario?: Scenario } {
+  if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) {
+    return { problems: [{ file, line: 1, column: 1, path: '', message: `the file is larger than ${MAX_SCENARIO_BYTES} bytes`, hint: 'split it into several scenarios' }] };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined, path: string, message: string, hint?: string): ScenarioProblem => {
+    const pos = lines.linePos(offset ?? 0);
+    return { file, line: pos.line, column: pos.col, path, message, ...(hint ? { hint } : {}) };
+  };
+  if (doc.errors.length) return { problems: doc.errors.map((e) => at(e.pos[0], '', e.message.split('\n')[0]!, 'fix the YAML syntax')) };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    return { problems: [at(0, '', (e as Error).message, 'expand the aliases by hand; at most 100 are resolved')] };
+  }
+  const problems: ScenarioProblem[] = [];
+  const locate = (path: string, message: string, hint?: string, key = false): void => {
+    problems.push(at(offsetOf(doc, path, key), path, message, hint));
+  };
+  if (!validateTop(data)) {
+    for (const e of validateTop.errors ?? []) locate(pathOf(e), describe(e), hintOf(e), e.keyword === 'additionalProperties');
+    return { problems };
+  }
+  const s = data as Scenario;
+  s.steps.forEach((step, i) => checkStep(step as Record<string, unknown>, `/steps/${i}`, locate));
+  if (problems.length) return { problems };
+  checkReferences(s, locate);
+  return problems.length ? { problems } : { problems, scenario: s };
+}
+
+function checkStep(step: Record<string, unknown>, path: string, locate: (path: string, message: string, hint?: string, key?: boolean) => void): void {
+  const actions = Object.keys(step).filter((k) => k !== 'name' && k !== 'expect-error');
+  if (actions.length !== 1) {
+    const unknown = actions.find((a) => !STEP_NAMES.includes(a));
+    if (unknown) return locate(`${path}/${unknown}`, `unknown step "${unknown}"`, suggestion(unknown, STEP_NAMES), true);
+    return locate(path, actions.length ? `a step does one thing; this one has ${actions.join(', ')}` : 'a step needs an action', `one of: ${STEP_NAMES.join(', ')}`);
+  }
+  const action = actions[0]!;
+  if (!STEP_NAMES.includes(action)) return locate(`${path}/${action}`, `unknown step "${action}"`, suggestion(action, STEP_NAMES), true);
+  const v = stepValidator(action);
+  if (!v(step[action] ?? null)) {
+    for (const e of v.errors ?? []) locate(`${path}/${action}${pathOf(e)}`, `${action}: ${describe(e)}`, hintOf(e), e.keyword === 'additionalProperties');
+  }
+}
+
+/** Names used in steps and fleets must exist: clusters, fleets, nodes. */
+function checkReferences(s: Scenario, locate: (path: string, message: string, hint?: string) => void): void {
+  const clusters = new Map(s.clusters.map((c) => [c.name, c]));
+  const fleets = new Set(s.fleets.map((f) => f.name));
+  const dup = (list: string[], what: string, base: string): void => list.forEach((n, i) => list.indexOf(n) !== i && locate(`${base}/${i}/name`, `${what} "${n}" is declared twice`));
+  dup(s.clusters.map((c) => c.name), 'cluster', '/clusters');
+  dup(s.fleets.map((f) => f.name), 'fleet', '/fleets');
+  const cluster = (name: string, path: string): void => {
+    if (!clusters.has(name)) locate(path, `no cluster "${name}"`, suggestion(name, [...clusters.keys()]));
+  };
+  const node = (c: string, n: string, path: string): void => {
+    const spec = clusters.get(c);
+    if (spec && !spec.nodes.includes(n)) locate(path, `cluster ${c} has no node "${n}"`, suggestion(n, spec.nodes));
+  };
+  const fleet = (name: string, path: string): void => {
+    if (!fleets.has(name)) locate(path, `no fleet "${name}"`, suggestion(name, [...fleets]));
+  };
+  s.fleets.forEach((f, i) => {
+    cluster(f.cluster, `/fleets/${i}/cluster`);
+    for (const [j, n] of (f.tftp ?? []).entries()) node(f.cluster, n, `/fleets/${i}/tftp/${j}`);
+  });
+  s.steps.forEach((step, i) => {
+    const [action, raw] = Object.entries(step).find(([k]) => k !== 'name' && k !== 'expect-error')!;
+    const base = `/steps/${i}/${action}`;
+    const visit = (v: unknown, path: string, clusterName?: string): void => {
+      if (typeof v === 'string' && action !== 'advance' && typeof raw === 'string') return fleet(v, path);
+      if (!v || typeof v !== 'object') return;
+      const o = v as Record<string, unknown>;
+      const c = typeof o['cluster'] === 'string' ? o['cluster'] : typeof o['to'] === 'string' ? o['to'] : clusterName;
+      for (const [k, val] of Object.entries(o)) {
+        const p = `${path}/${k}`;
+        if ((k === 'cluster' || k === 'to') && typeof val === 'string') cluster(val, p);
+        else if (k === 'fleet' && typeof val === 'string') fleet(val, p);
+        else if (k === 'node' && typeof val === 'string' && c) node(c, val, p);
+        else if ((k === 'nodes' || k === 'tftp') && Array.isArray(val) && c) val.forEach((n, j) => typeof n === 'string' && node(c, n, `${p}/${j}`));
+        else if (typeof val === 'object') visit(val, p, k === 'from' || k === 'contains' || k === 'lacks' ? undefined : c);
+      }
+    };
+    if (action === 'expect') (raw as unknown[]).forEach((e, j) => visit(e, `${base}/${j}`));
+    else visit(raw, base);
+  });
+}
+
+function pathOf(e: ErrorObject): string {
+  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'required') return e.instancePath;
+  return e.instancePath;
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath ? `${e.instancePath.split('/').filter(Boolean).slice(-1)[0]}` : 'the scenario';
+  switch (e.keyword) {
+    case 'required': return `${where} needs "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'additionalProperties': return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'enum': return `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type': return `${where} must be ${(e.params as { type: string }).type}`;
+    default: return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+function hintOf(e: ErrorObject): string | undefined {
+  if (e.keyword === 'additionalProperties') {
+    const bad = (e.params as { additionalProperty: string }).additionalProperty;
+    const props = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+    return suggestion(bad, props);
+  }
+  if (e.keyword === 'pattern' && e.instancePath.endsWith('advance')) return 'e.g. "24h", "30m", "5y"';
+  if (e.keyword === 'pattern' && e.instancePath.endsWith('/name')) return 'use letters, digits, - and _ (fleet names may also use .)';
+  return undefined;
+}
+
+/** "did you mean X?" for the closest name within an edit distance of 3, else the list. */
+export function suggestion(word: string, names: readonly string[]): string | undefined {
+  let best: { n: string; d: number } | undefined;
+  for (const n of names) {
+    const d = distance(word.toLowerCase(), n.toLowerCase());
+    if (!best || d < best.d) best = { n, d };
+  }
+  if (best && best.d <= Math.max(1, Math.min(3, Math.floor(best.n.length / 2)))) return `did you mean "${best.n}"?`;
+  return names.length ? `expected one of: ${names.join(', ')}` : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The source offset of the value (or key) at a JSON path, or of its nearest existing parent. */
+function offsetOf(doc: Document, path: string, key: boolean): number {
+  const parts = path.split('/').filter(Boolean).map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p));
+  for (let n = parts.length; n >= 0; n--) {
+    const node = doc.getIn(parts.slice(0, n), true) as Node | undefined;
+    if (key && n === parts.length && n > 0) {
+      const parent = doc.getIn(parts.slice(0, n - 1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === parts[n - 1]);
+        const k = pair?.key as Node | undefined;
+        if (k?.range) return k.range[0];
+      }
+    }
+    if (node && (node as { range?: [number, number, number] }).range) return (node as { range: [number, number, number] }).range[0];
+  }
+  return 0;
+}
+
+export type { Step };
