@@ -1,4 +1,4 @@
-import { createHash, verify, X509Certificate } from 'node:crypto';
+import { createHash, verify, X509Certificate, type KeyObject } from 'node:crypto';
 
 /**
  * The fuzzer's independent judge (issue 8): whether a correct phone may accept an ITL, CTL or
@@ -140,41 +140,41 @@ function parse(b: Uint8Array, signedFile: boolean): Parsed | undefined {
   };
 }
 
-const certs = new Map<string, X509Certificate | null>();
+interface Cert {
+  serial: string;
+  key: KeyObject;
+}
 
-function cert(der: Uint8Array): X509Certificate | null {
-  const key = createHash('sha256').update(der).digest('hex');
-  let c = certs.get(key);
+const certs = new Map<string, Cert | null>();
+
+/** Serial and RSA key of a DER certificate, or null when it is not one (a mutated record may hold anything). */
+function cert(der: Uint8Array): Cert | null {
+  const id = createHash('sha256').update(der).digest('hex');
+  let c = certs.get(id);
   if (c === undefined) {
     try {
-      c = new X509Certificate(der);
+      const x = new X509Certificate(der);
+      const key = x.publicKey;
+      c = key.asymmetricKeyType === 'rsa' ? { serial: x.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''), key } : null;
     } catch {
       c = null;
     }
     if (certs.size > 4096) certs.clear();
-    certs.set(key, c);
+    certs.set(id, c);
   }
   return c;
 }
 
-function serialOf(c: X509Certificate): string {
-  return c.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
-}
-
 function checks(p: Parsed, der: Uint8Array): boolean {
   const c = cert(der);
-  if (!c || c.publicKey.asymmetricKeyType !== 'rsa') return false;
+  if (!c) return false;
   try {
-    return verify(DIGESTS[p.digest]!, p.signed, c.publicKey, p.signature);
+    return verify(DIGESTS[p.digest]!, p.signed, c.key, p.signature);
   } catch {
     return false;
   }
 }
 
-/**
- * The records of a trust list as the reference reads them (role and certificate), for building
- * a phone's trust context from what it holds; undefined when not well formed.
- */
 export function referenceRecords(bytes: Uint8Array): Array<{ role: number; der: Uint8Array }> | undefined {
   const out: Array<{ role: number; der: Uint8Array }> = [];
   if (bytes.length < 10 || bytes[0] !== 1 || bytes[5] !== 2) return undefined;
@@ -208,7 +208,7 @@ export function referenceVerdict(bytes: Uint8Array, ctx: ReferenceContext): Refe
   if (p.algorithm !== 0) return { acceptable: false, why: `signature algorithm ${p.algorithm} is not RSA` };
   for (const der of ctx.trusted) {
     const c = cert(der);
-    if (c && serialOf(c) === p.serial && checks(p, der)) return { acceptable: true, why: 'trusted' };
+    if (c && c.serial === p.serial && checks(p, der)) return { acceptable: true, why: 'trusted' };
   }
   const named = p.sast.filter((s) => s.serial === p.serial);
   if (ctx.firstUse) {

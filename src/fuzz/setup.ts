@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab, identityOf, certOf, type Cluster } from '../cluster/index.js';
 import { ManualClock } from '../shared/clock.js';
-import { signCertificate, type CertificateInfo } from '../pki/index.js';
+import { positiveSerial, signCertificate, type CertificateInfo } from '../pki/index.js';
 import { buildTvsRequest, buildTvsResponse, encodeTvsMessage, TvsCommand } from '../../tvs-sim/index.js';
 import { encodePacket } from '../../tftp-sim/index.js';
 import type { Flash } from '../../phones/index.js';
@@ -74,7 +74,7 @@ export async function fuzzSetup(o: { seed: string; keyPoolDir?: string; samplesD
   const rogue = [];
   for (let i = 0; i < 2; i++) {
     const keys = await lab.pool.take({ type: 'rsa', bits: 2048 }, 'device');
-    const certificate = await signCertificate({ subject: [['CN', `rogue-${i}.example`], ['O', 'attacker']], publicKey: keys.publicKey, signer: { privateKey: keys.privateKey }, notBefore: new Date(clock.now() - 86_400_000), notAfter: new Date(clock.now() + 365 * 86_400_000) });
+    const certificate = await signCertificate({ subject: [['CN', `rogue-${i}.example`], ['O', 'attacker']], publicKey: keys.publicKey, signer: { privateKey: keys.privateKey }, notBefore: new Date(clock.now() - 86_400_000), notAfter: new Date(clock.now() + 365 * 86_400_000), serial: positiveSerial((n) => lab.random.bytes(n)) });
     rogue.push({ certificate, privateKey: keys.privateKey });
   }
   const forged = [];

@@ -135,7 +135,13 @@ export function execPhone(kind: 'itl' | 'ctl' | 'sgn', bytes: Uint8Array, scene:
   } catch (e) {
     return typedOrCrash(e);
   }
-  const ref = referenceVerdict(bytes, { ...scene.reference, ...(kind === 'itl' ? { maxBytes: PHONE_ITL_SIZE_LIMIT } : {}) });
+  let ref: ReturnType<typeof referenceVerdict>;
+  try {
+    ref = referenceVerdict(bytes, { ...scene.reference, ...(kind === 'itl' ? { maxBytes: PHONE_ITL_SIZE_LIMIT } : {}) });
+  } catch (e) {
+    // The judge must never throw; if it does, that is reported rather than ending the run.
+    return { finding: { kind: 'crash', message: `reference verifier: ${(e as Error).message}` }, features: ['oracle-crash'] };
+  }
   const features = [path, `ref:${ref.acceptable ? ref.why : 'reject'}`];
   if (accepted && !ref.acceptable) {
     return { finding: { kind: 'false-accept', message: `the phone (${scene.name}) accepted a file the reference rejects: ${ref.why} [${path}]` }, accepted, features };

@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { decodeTrustList, signedBytes, encodeTrustListWithOffsets, Role } from '../../src/trustlist/index.js';
+import { decodeTrustList, signedBytes, encodeTrustListWithOffsets, PHONE_ITL_SIZE_LIMIT, Role } from '../../src/trustlist/index.js';
 import { stripLeadingZeros, parseCertificate } from '../../src/pki/index.js';
 import { PRODUCTION_SUBJECT, type PhoneSubject } from '../../src/fuzz/index.js';
 import type { Flash } from '../../phones/index.js';
@@ -26,7 +26,8 @@ export const IGNORES_DIGEST_ID: PhoneSubject = {
     } catch {
       return PRODUCTION_SUBJECT.decideTrustList(kind, bytes, flash, sbd, now);
     }
-    if ([1, 2, 3].includes(l.header.digest)) return PRODUCTION_SUBJECT.decideTrustList(kind, bytes, flash, sbd, now);
+    // Everything but the digest check is the real phone's (the 64 KB limit included).
+    if ([1, 2, 3].includes(l.header.digest) || (kind === 'ITL' && bytes.length > PHONE_ITL_SIZE_LIMIT)) return PRODUCTION_SUBJECT.decideTrustList(kind, bytes, flash, sbd, now);
     const enc = encodeTrustListWithOffsets(l);
     const data = signedBytes(bytes, enc.signatureOffset, l.header.signature.length);
     const firstUse = !flash.itl && !flash.ctl;

@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { testLab } from './lab.js';
 import { ClusterServers, type ClusterServiceEvent } from '../../src/cluster/serve/index.js';
 import type { Cluster, ClusterInit, Lab } from '../../src/cluster/index.js';
 import { systemClock, type ManualClock } from '../../src/shared/clock.js';
@@ -100,4 +102,38 @@ export function wrapPhone(phone: VirtualPhone): TestPhone {
     }
   });
   return t;
+}
+
+/**
+ * A lab for one test file, with its clusters' servers closed after the file: registers the
+ * vitest hooks and returns accessors (the lab exists once `beforeAll` has run).
+ */
+export function scenarioLab(): {
+  readonly lab: Lab;
+  readonly clock: ManualClock;
+  cluster(release: '11.5' | '12.5' | '14' | '15', name: string, o?: { nodes?: string[]; mixed?: boolean; ecdsa?: boolean }): Promise<RunningCluster>;
+} {
+  let lab: Lab | undefined;
+  let clock: ManualClock | undefined;
+  const running: RunningCluster[] = [];
+  beforeAll(async () => {
+    ({ lab, clock } = await testLab());
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(running.map((r) => r.servers.close()));
+  });
+  return {
+    get lab() {
+      return lab!;
+    },
+    get clock() {
+      return clock!;
+    },
+    async cluster(release, name, o = {}) {
+      const r = await startCluster(lab!, clock!, { name, release, nodes: o.nodes ?? ['pub', 'sub'], ...(o.ecdsa === false ? { ecdsa: false } : {}) });
+      if (o.mixed) await r.cluster.ctlSetCluster('mixed');
+      running.push(r);
+      return r;
+    },
+  };
 }

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testLab } from '../helpers/lab.js';
-import { makePhone, startCluster, type RunningCluster } from '../helpers/phone-rig.js';
-import { identityOf, type Lab } from '../../src/cluster/index.js';
+import { describe, expect, it } from 'vitest';
+import { makePhone, scenarioLab, TEST_TFTP_PORT, type RunningCluster } from '../helpers/phone-rig.js';
+import { identityOf } from '../../src/cluster/index.js';
+import { ClusterServers } from '../../src/cluster/serve/index.js';
+import { systemClock } from '../../src/shared/clock.js';
 import { decodeTrustList, Role } from '../../src/trustlist/index.js';
-import type { ManualClock } from '../../src/shared/clock.js';
 import * as M from '../../phones/machine/messages.js';
 
 /**
@@ -11,27 +11,12 @@ import * as M from '../../phones/machine/messages.js';
  * (or TFTP), ask the cluster's TVS over TLS on 2445, and register with the registrar, all
  * served from the cluster model by ClusterServers. Each `it` is one scenario with its outcome.
  */
-let lab: Lab;
-let clock: ManualClock;
-const running: RunningCluster[] = [];
-
-beforeAll(async () => {
-  ({ lab, clock } = await testLab());
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.servers.close()));
-});
-
-async function cluster(release: '11.5' | '12.5' | '14' | '15', name: string, nodes = ['pub', 'sub']): Promise<RunningCluster> {
-  const r = await startCluster(lab, clock, { name, release, nodes });
-  running.push(r);
-  return r;
-}
+const rig = scenarioLab();
+const cluster = rig.cluster;
 
 /** A cluster with one provisioned phone that has booted and registered once. */
 async function registeredPhone(r: RunningCluster, model = '8861') {
-  const p = await makePhone(lab, clock, { tftp: [r.ip('pub')], model });
+  const p = await makePhone(rig.lab, rig.clock, { tftp: [r.ip('pub')], model });
   await r.cluster.upsertDevices([{ mac: p.phone.record.mac, model }]);
   await p.act((x) => x.powerOn());
   expect(p.phone.settled.state).toBe('registered');
@@ -44,7 +29,7 @@ const itlSerial = (bytes: string | undefined): string => Buffer.from(decodeTrust
 describe('ITL scenarios (phone-behaviour.md §15)', () => {
   it('SC-1: a factory-fresh phone takes the ITL on first use, with no TVS query, verifies the signed config and registers non-secure', async () => {
     const r = await cluster('12.5', 'sc1');
-    const p = await makePhone(lab, clock, { tftp: [r.ip('pub')] });
+    const p = await makePhone(rig.lab, rig.clock, { tftp: [r.ip('pub')] });
     await r.cluster.upsertDevices([{ mac: p.phone.record.mac, model: '8861' }]);
     r.mark();
     await p.act((x) => x.powerOn());
@@ -83,7 +68,7 @@ describe('ITL scenarios (phone-behaviour.md §15)', () => {
     expect(p.last.statuses).toContain(M.STATUS.trustListUpdated);
     expect(itlSerial(p.phone.state.flash.itl)).not.toBe(oldSerial);
     expect(p.phone.state.flash.tvsCache).toHaveLength(1);
-    expect(p.phone.state.flash.tvsCache[0]!.expiresAt - clock.now()).toBe(86_400_000);
+    expect(p.phone.state.flash.tvsCache[0]!.expiresAt - rig.clock.now()).toBe(86_400_000);
     expect(p.phone.state.boot.config).not.toBe('rejected');
     expect(p.phone.settled.state).toBe('registered');
   });
@@ -227,10 +212,7 @@ describe('ITL scenarios (phone-behaviour.md §15)', () => {
 
 /** Restarts a cluster's servers with one service left out (SC-10: TVS refuses connections). */
 async function startClusterServersWithout(r: RunningCluster, service: 'tvs'): Promise<{ close(): Promise<void> }> {
-  const { ClusterServers } = await import('../../src/cluster/serve/index.js');
-  const { systemClock } = await import('../../src/shared/clock.js');
-  const { TEST_TFTP_PORT } = await import('../helpers/phone-rig.js');
-  const s = new ClusterServers(r.cluster, { clock, netClock: systemClock, ports: { tftp: TEST_TFTP_PORT }, services: { [service]: false } });
+  const s = new ClusterServers(r.cluster, { clock: rig.clock, netClock: systemClock, ports: { tftp: TEST_TFTP_PORT }, services: { [service]: false } });
   await s.listen();
   return s;
 }

@@ -1,43 +1,25 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testLab } from '../helpers/lab.js';
-import { makePhone, startCluster, type RunningCluster, type TestPhone } from '../helpers/phone-rig.js';
-import { bulkConsolidate, bulkExport, certOf, identityOf, readConsolidated, type Lab } from '../../src/cluster/index.js';
+import { describe, expect, it } from 'vitest';
+import { makePhone, scenarioLab, type RunningCluster, type TestPhone } from '../helpers/phone-rig.js';
+import { bulkConsolidate, bulkExport, certOf, identityOf, readConsolidated } from '../../src/cluster/index.js';
 import { decodeTrustList, Role } from '../../src/trustlist/index.js';
 import { parseCertificate, stripLeadingZeros } from '../../src/pki/index.js';
-import type { ManualClock } from '../../src/shared/clock.js';
 import * as M from '../../phones/machine/messages.js';
 
 /**
  * phone-behaviour.md §15: migration, CTL, signed-config, CAPF and TLS scenarios, on real sockets
  * (HTTP 6970 / TFTP, TVS 2445, CAPF 3804, SIP 5060/5061 served from the cluster model).
  */
-let lab: Lab;
-let clock: ManualClock;
-const running: RunningCluster[] = [];
-
-beforeAll(async () => {
-  ({ lab, clock } = await testLab());
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(running.map((r) => r.servers.close()));
-});
-
-async function cluster(release: '11.5' | '12.5' | '14' | '15', name: string, o: { nodes?: string[]; mixed?: boolean; ecdsa?: boolean } = {}): Promise<RunningCluster> {
-  const r = await startCluster(lab, clock, { name, release, nodes: o.nodes ?? ['pub', 'sub'], ...(o.ecdsa === false ? { ecdsa: false } : {}) });
-  if (o.mixed) await r.cluster.ctlSetCluster('mixed');
-  running.push(r);
-  return r;
-}
+const rig = scenarioLab();
+const cluster = rig.cluster;
 
 type Profile = 'non-secure' | 'authenticated' | 'encrypted';
 
 async function phoneOn(r: RunningCluster, o: { model?: string; profile?: Profile; capf?: { operation: 'install' | 'none'; authMode?: 'null-string' | 'auth-string' | 'existing-lsc' | 'existing-mic'; authString?: string } } = {}): Promise<TestPhone> {
   const model = o.model ?? '8861';
-  const p = await makePhone(lab, clock, { tftp: [r.ip(r.cluster.publisher.hostname)], model });
+  const p = await makePhone(rig.lab, rig.clock, { tftp: [r.ip(r.cluster.publisher.hostname)], model });
   await r.cluster.upsertDevices([{ mac: p.phone.record.mac, model, profile: o.profile ?? 'non-secure', ...(o.capf ? { capf: o.capf } : {}) }]);
   return p;
 }
@@ -50,15 +32,15 @@ describe('Migration (SC-11, MIG-2, MIG-4)', () => {
   it('SC-11: after bulk import into A and a TVS restart, phones moved to B ask A\'s TVS, get {SAST, TFTP}, install B\'s ITL and register to B', async () => {
     const A = await cluster('11.5', 'mA', { nodes: ['apub', 'asub'] });
     const B = await cluster('12.5', 'mB', { nodes: ['bpub'] });
-    const p = await makePhone(lab, clock, { tftp: [A.ip('apub')] });
+    const p = await makePhone(rig.lab, rig.clock, { tftp: [A.ip('apub')] });
     for (const c of [A, B]) await c.cluster.upsertDevices([{ mac: p.phone.record.mac, model: '8861' }]);
     await p.act((x) => x.powerOn());
     expect(p.phone.settled.state).toBe('registered');
 
     const sftp = mkdtempSync(join(tmpdir(), 'sftp-'));
-    await bulkExport(B.cluster.state, sftp, new Date(clock.now()));
-    await bulkExport(A.cluster.state, sftp, new Date(clock.now()));
-    await bulkConsolidate(sftp, new Date(clock.now()));
+    await bulkExport(B.cluster.state, sftp, new Date(rig.clock.now()));
+    await bulkExport(A.cluster.state, sftp, new Date(rig.clock.now()));
+    await bulkConsolidate(sftp, new Date(rig.clock.now()));
     await A.cluster.bulkImport((await readConsolidated(sftp)).certificates, ['TFTP', 'ITL_Recovery', 'CAPF']);
     await A.cluster.restartService('TVS');
 
@@ -79,7 +61,7 @@ describe('Migration (SC-11, MIG-2, MIG-4)', () => {
   it('SC-11 without the import: A\'s TVS answers invalid and the phone refuses B\'s ITL', async () => {
     const A = await cluster('11.5', 'nA', { nodes: ['apub'] });
     const B = await cluster('12.5', 'nB', { nodes: ['bpub'] });
-    const p = await makePhone(lab, clock, { tftp: [A.ip('apub')] });
+    const p = await makePhone(rig.lab, rig.clock, { tftp: [A.ip('apub')] });
     for (const c of [A, B]) await c.cluster.upsertDevices([{ mac: p.phone.record.mac, model: '8861' }]);
     await p.act((x) => x.powerOn());
     const before = p.phone.state.flash.itl;
@@ -250,7 +232,7 @@ describe('Signed configs and ECDSA (SC-21, SC-25)', () => {
     await r.cluster.setParam('tlsCiphers', 'ECDSA Only');
     // The re-REGISTER (no reset, so the ITL is the old one) negotiates ECDHE-ECDSA.
     r.mark();
-    await p.act(() => clock.advance(3_600_000));
+    await p.act(() => rig.clock.advance(3_600_000));
     expect(p.phone.settled.state).not.toBe('registered');
     expect(p.phone.settled.reason).toMatch(/not in the phone's CTL\/ITL/);
     expect(r.since('sip.register')).toHaveLength(0);
