@@ -47,6 +47,9 @@ export function sanFor(spec: Pick<IdentitySpec, 'purpose' | 'nodes' | 'distribut
 /** A new self-signed identity certificate with a fresh key from the pool. */
 export async function selfSignedIdentity(state: ClusterState, ctx: ClusterContext, spec: IdentitySpec, keys?: KeyPair): Promise<IdentityCert> {
   const rule = PURPOSE_RULES[spec.purpose];
+  // Drawn before any await: identities are made concurrently, and a seeded lab must give each
+  // one the same serial whatever order their keys load in.
+  const serial = serialFrom(ctx);
   const pair = keys ?? (await ctx.pool.take(spec.keySpec, 'identity'));
   const now = new Date(ctx.clock.now());
   const cert = await signCertificate({
@@ -59,7 +62,7 @@ export async function selfSignedIdentity(state: ClusterState, ctx: ClusterContex
     keyUsage: rule.selfSignedKeyUsage,
     extendedKeyUsage: rule.selfSignedExtendedKeyUsage,
     dnsNames: sanFor(spec),
-    serial: serialFrom(ctx),
+    serial,
     ...(rule.ca ? { ca: { pathLength: 0 } } : {}),
   });
   return {

@@ -65,7 +65,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const corpus: Uint8Array[] = [...seeds];
   const mctx: MutationContext = { rng, corpus, rogue: o.setup.rogue, forged: o.setup.forged, kind: o.kind === 'sgn' ? 'sgn' : 'list' };
   // Re-signing costs an RSA signature and only matters to trust decisions, not to parsers.
-  const signing = new Set(['sign-with-other-key', 'duplicate-sast-other-key']);
+  const signing = new Set(['sign-with-other-key', 'duplicate-sast-other-key', 'mislabelled-digest']);
   const names = o.kind === 'sgn' ? SGN_MUTATORS
     : o.kind === 'tvs' || o.kind === 'tftp' ? ['bit-flip', 'byte-set', 'truncate', 'splice', 'insert-bytes']
     : Object.keys(MUTATORS).filter((n) => o.target === 'phone' || !signing.has(n));

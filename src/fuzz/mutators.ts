@@ -202,10 +202,26 @@ const semanticMutators: Record<string, Mutator> = {
     l.header = { ...l.header, signerName: c.subjectCucm, signerIssuer: c.issuerCucm, signerSerial: stripLeadingZeros(c.serial), modulusCode: c.keyBits === 1024 ? 1 : c.keyBits === 4096 ? 3 : 2, digest: l.header.digest === 3 ? 3 : 1 };
     if (m.rng.chance(0.5)) l.records = [{ role: 0, certificate: c.der, serial: stripLeadingZeros(c.serial) }, ...l.records];
     try {
-      // Now and then the header names a digest no phone supports while the signature is a valid
-      // SHA-1 one over those bytes: only a verifier that ignores the digest id accepts it.
-      if (m.rng.chance(0.25)) return signMislabelled(l, signer.privateKey, m.rng.pick([0, 4, 7, 255]));
       return signTrustList(l, signer.privateKey);
+    } catch {
+      return undefined;
+    }
+  },
+  /**
+   * Signed by a rogue key whose SAST record the file carries, under a digest id no phone supports
+   * while the signature is a valid SHA-1 one over those bytes: only a verifier that ignores the
+   * digest id takes it (on first use).
+   */
+  'mislabelled-digest': (b, m) => {
+    const l = modelOf(b);
+    if (!l || !m.rogue.length) return undefined;
+    const signer = m.rng.pick(m.rogue);
+    dropLayout(l);
+    const c = signer.certificate;
+    l.header = { ...l.header, signerName: c.subjectCucm, signerIssuer: c.issuerCucm, signerSerial: stripLeadingZeros(c.serial), modulusCode: 2 };
+    l.records = [{ role: 0, certificate: c.der, serial: stripLeadingZeros(c.serial) }, ...l.records];
+    try {
+      return signMislabelled(l, signer.privateKey, m.rng.pick([0, 4, 7, 255]));
     } catch {
       return undefined;
     }

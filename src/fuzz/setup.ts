@@ -62,10 +62,11 @@ export async function fuzzSetup(o: { seed: string; keyPoolDir?: string; samplesD
   const dir = mkdtempSync(join(tmpdir(), 'trustlab-fuzz-'));
   const clock = new ManualClock(new Date(Date.UTC(2026, 0, 1)));
   const lab = await Lab.create(dir, { clock, seed: `fuzz:${o.seed}`, ...(o.keyPoolDir ? { keyPoolDir: o.keyPoolDir } : {}) });
-  const A = await lab.createCluster({ name: 'A', release: '12.5', nodes: [{ hostname: 'pub', ipv4: '127.250.0.10' }, { hostname: 'sub', ipv4: '127.250.0.11' }] });
+  // No ECDSA identities: ECDSA signatures are randomised, and a seed must give the same files.
+  const A = await lab.createCluster({ name: 'A', release: '12.5', ecdsa: false, nodes: [{ hostname: 'pub', ipv4: '127.250.0.10' }, { hostname: 'sub', ipv4: '127.250.0.11' }] });
   await A.ctlSetCluster('mixed');
   await A.upsertDevices([{ mac: '00AA00000001', model: '8861' }]);
-  const B = await lab.createCluster({ name: 'B', release: '11.5', nodes: [{ hostname: 'bpub', ipv4: '127.250.1.10' }] });
+  const B = await lab.createCluster({ name: 'B', release: '11.5', ecdsa: false, nodes: [{ hostname: 'bpub', ipv4: '127.250.1.10' }] });
   await B.upsertDevices([{ mac: '00AA00000001', model: '8861' }]);
   const samples = sampleFiles(o.samplesDir);
   const lists = [A.itl('pub'), A.itl('sub'), A.ctl()!, B.itl('bpub'), ...samples.filter((s) => s.name.endsWith('.tlv')).map((s) => s.bytes)];
