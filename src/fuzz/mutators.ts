@@ -193,58 +193,51 @@ const semanticMutators: Record<string, Mutator> = {
     return true;
   }),
   /** A valid signature by a key nobody trusts, header naming the rogue signer. */
-  'sign-with-other-key': (b, m) => {
-    const l = modelOf(b);
-    if (!l || !m.rogue.length) return undefined;
-    const signer = m.rng.pick(m.rogue);
-    dropLayout(l);
+  'sign-with-other-key': (b, m) => resign(b, m, m.rogue, (l, signer) => {
     const c = signer.certificate;
-    l.header = { ...l.header, signerName: c.subjectCucm, signerIssuer: c.issuerCucm, signerSerial: stripLeadingZeros(c.serial), modulusCode: c.keyBits === 1024 ? 1 : c.keyBits === 4096 ? 3 : 2, digest: l.header.digest === 3 ? 3 : 1 };
-    if (m.rng.chance(0.5)) l.records = [{ role: 0, certificate: c.der, serial: stripLeadingZeros(c.serial) }, ...l.records];
-    try {
-      return signTrustList(l, signer.privateKey);
-    } catch {
-      return undefined;
-    }
-  },
+    l.header = { ...l.header, ...namedBy(c), modulusCode: c.keyBits === 1024 ? 1 : c.keyBits === 4096 ? 3 : 2, digest: l.header.digest === 3 ? 3 : 1 };
+    if (m.rng.chance(0.5)) l.records = [sastRecord(c), ...l.records];
+    return signTrustList(l, signer.privateKey);
+  }),
   /**
    * Signed by a rogue key whose SAST record the file carries, under a digest id no phone supports
    * while the signature is a valid SHA-1 one over those bytes: only a verifier that ignores the
    * digest id takes it (on first use).
    */
-  'mislabelled-digest': (b, m) => {
-    const l = modelOf(b);
-    if (!l || !m.rogue.length) return undefined;
-    const signer = m.rng.pick(m.rogue);
-    dropLayout(l);
-    const c = signer.certificate;
-    l.header = { ...l.header, signerName: c.subjectCucm, signerIssuer: c.issuerCucm, signerSerial: stripLeadingZeros(c.serial), modulusCode: 2 };
-    l.records = [{ role: 0, certificate: c.der, serial: stripLeadingZeros(c.serial) }, ...l.records];
-    try {
-      return signMislabelled(l, signer.privateKey, m.rng.pick([0, 4, 7, 255]));
-    } catch {
-      return undefined;
-    }
-  },
+  'mislabelled-digest': (b, m) => resign(b, m, m.rogue, (l, signer) => {
+    l.header = { ...l.header, ...namedBy(signer.certificate), modulusCode: 2 };
+    l.records = [sastRecord(signer.certificate), ...l.records];
+    return signMislabelled(l, signer.privateKey, m.rng.pick([0, 4, 7, 255]));
+  }),
   /**
    * The forgery a phone must refuse: the header names the trusted signer's serial and issuer, the
    * file's SAST record carries a look-alike certificate with the attacker's key, and the file is
    * validly signed by that key.
    */
-  'duplicate-sast-other-key': (b, m) => {
-    const l = modelOf(b);
-    if (!l || !m.forged.length) return undefined;
-    const f = m.rng.pick(m.forged);
-    dropLayout(l);
-    const rec = { role: 0, certificate: f.certificate.der, serial: stripLeadingZeros(f.certificate.serial) };
+  'duplicate-sast-other-key': (b, m) => resign(b, m, m.forged, (l, f) => {
+    const rec = sastRecord(f.certificate);
     l.records = m.rng.chance(0.5) ? [rec, ...l.records] : [...l.records, rec];
-    try {
-      return signTrustList(l, f.privateKey);
-    } catch {
-      return undefined;
-    }
-  },
+    return signTrustList(l, f.privateKey);
+  }),
 };
+
+type SigningKey = { certificate: CertificateInfo; privateKey: KeyObject };
+
+/** Decodes, picks a signer, lets `change` rewrite and sign (canonical layout); undefined if anything fails. */
+function resign(b: Uint8Array, m: MutationContext, signers: readonly SigningKey[], change: (l: TrustList, s: SigningKey) => Uint8Array): Uint8Array | undefined {
+  const l = modelOf(b);
+  if (!l || !signers.length) return undefined;
+  const signer = m.rng.pick(signers);
+  dropLayout(l);
+  try {
+    return change(l, signer);
+  } catch {
+    return undefined;
+  }
+}
+
+const namedBy = (c: CertificateInfo) => ({ signerName: c.subjectCucm, signerIssuer: c.issuerCucm, signerSerial: stripLeadingZeros(c.serial) });
+const sastRecord = (c: CertificateInfo) => ({ role: 0, certificate: c.der, serial: stripLeadingZeros(c.serial) });
 
 /** A SHA-1 signature over a file whose header names digest id `digest`. */
 function signMislabelled(l: TrustList, key: KeyObject, digest: number): Uint8Array {
