@@ -75,7 +75,13 @@ describe('trustlab run', () => {
     const ids = list.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
     for (const id of ['sc-01-trust-on-first-use', 'sc-29-manual-recovery', 'migration-template', 'runbook-comparison']) expect(ids).toContain(id);
     expect(list.stdout).toMatch(/sc-04-callmanager-and-tvs-together-pre12\s+On 11\.5, regenerating CallManager and TVS/);
-  });
+    const byName = await trustlab(['run', 'sc-02', '--quiet', '--lab', mkdtempSync(join(tmpdir(), 'lab-'))]);
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toContain('SC-2 Unchanged ITL — PASSED');
+    const ambiguous = await trustlab(['run', 'sc-0']);
+    expect(ambiguous.code).toBe(66);
+    expect(ambiguous.stderr).toMatch(/it could be sc-01-trust-on-first-use, sc-02-unchanged-itl/);
+  }, 120_000);
 
   it('closes every server on Ctrl-C, writes the report as interrupted and leaves the lab readable', async () => {
     const lab = mkdtempSync(join(tmpdir(), 'lab-'));

@@ -26,7 +26,11 @@ function resolveScenario(arg: string): string {
   if (existsSync(arg)) return arg;
   const builtin = join(BUILTIN_DIR(), arg.endsWith('.yaml') ? arg : `${arg}.yaml`);
   if (existsSync(builtin)) return builtin;
-  throw new EmulatorError('IO_NOT_FOUND', `${arg}: no such file or built-in scenario; \`trustlab scenarios\` lists the built-in ones`);
+  // A unique prefix names a built-in one too: `sc-04`, `migration`.
+  const matches = builtinScenarios().filter((s) => s.id.startsWith(arg));
+  if (matches.length === 1) return matches[0]!.file;
+  const hint = matches.length > 1 ? `; it could be ${matches.map((m) => m.id).join(', ')}` : '; `trustlab scenarios` lists the built-in ones';
+  throw new EmulatorError('IO_NOT_FOUND', `${arg}: no such file or built-in scenario${hint}`);
 }
 
 interface RunFlags {
@@ -46,7 +50,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--what-if', 'run without expectations and print the predicted outcome per population')
     .option('--quiet', 'print only the summary')
     .option('--json', 'print each run report as JSON')
-    .addHelpText('after', '\nExit codes: 0 every expectation held; 1 an expectation failed or a step was refused; 2 a scenario file is invalid (nothing runs).\nExample: trustlab run sc-3 fixtures/scenarios/migration-template.yaml --lab lab')
+    .addHelpText('after', '\nExit codes: 0 every expectation held; 1 an expectation failed or a step was refused; 2 a scenario file is invalid (nothing runs).\nExample: trustlab run sc-04 migration-template my-runbook.yaml --lab lab')
     .action(act(ctx, async (files: string[], o: RunFlags) => {
       try {
         return await runAll(io, files, o);
