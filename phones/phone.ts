@@ -5,6 +5,7 @@ import { pemCertificates, type KeyPair, type KeySpec } from '../src/pki/index.js
 import { tvsVerify, tvsDeviceName } from '../tvs-sim/index.js';
 import { runCapfClient, type CapfClientAuth } from './capf-client.js';
 import { fetchFile } from './fetch.js';
+import { fetchPage, probeServer } from './https-client.js';
 import type { PhoneStore, PhoneRecord } from './flash-store.js';
 import { initialPhone, reduce, type Flash, type PhoneEffect, type PhoneEvent, type PhoneState, type SettledState } from './machine/index.js';
 import { phoneModel, type PhoneModel } from './models.js';
@@ -129,6 +130,11 @@ export class VirtualPhone {
     this.#dispatch({ type: 'action.auth-string', at: this.#now(), value });
   }
 
+  /** Opens the corporate directory from the Directories menu (its `secureDirectoryURL`, SC-23). */
+  openDirectory(): void {
+    this.#dispatch({ type: 'action.open-service', at: this.#now(), service: 'directory' });
+  }
+
   /** Waits for pending flash writes (call before dropping a phone). */
   flushed(): Promise<void> {
     return this.#saving;
@@ -242,6 +248,24 @@ export class VirtualPhone {
           });
           return r.ok ? { type: 'sip.result', at: 0, ok: true, expiresSeconds: r.expiresSeconds } : { type: 'sip.result', at: 0, ok: false, reason: r.reason, ...(r.alert ? { alert: r.alert } : {}) };
         });
+      case 'service.connect':
+      case 'service.fetch': {
+        this.#emit(e, e.url);
+        const target = {
+          url: e.url, clock: env.netClock, timeoutMs: env.timeoutMs, ...local,
+          minVersion: this.model.tlsVersions[0]!, maxVersion: this.model.tlsVersions[this.model.tlsVersions.length - 1]!,
+        };
+        if (e.type === 'service.connect') {
+          return this.#async(async () => {
+            const r = await probeServer(target);
+            return r.ok ? { type: 'service.certificate', at: 0, url: e.url, certificate: r.certificate } : { type: 'service.certificate', at: 0, url: e.url, error: r.error };
+          });
+        }
+        return this.#async(async () => {
+          const r = await fetchPage({ ...target, pinned: e.certificate });
+          return r.ok ? { type: 'service.page', at: 0, url: e.url, ok: true, ...(r.title ? { title: r.title } : {}) } : { type: 'service.page', at: 0, url: e.url, ok: false, error: r.error };
+        });
+      }
       case 'timer.start': {
         this.#env.clock.clearTimeout(this.#timers.get(e.id));
         const gen = this.#gen;

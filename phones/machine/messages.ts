@@ -43,3 +43,11 @@ export const noLscWillTryMic = (proto: 'SIP' | 'SCCP'): string => `SECD: -PXY_NO
 
 /** TVS-5 (S6). */
 export const tvsCached = 'TVS added cert to TVS cache - expires in 24 hours';
+
+/**
+ * SC-23: what the phone shows for an HTTPS service. The sources document the TVS exchange but not
+ * the on-screen text when the server is not trusted, so these strings are trustlab's own.
+ */
+export const serviceLoaded = (title: string): string => `${title} loaded`;
+export const serviceFailed = (title: string, reason: string): string => `${title} unavailable: ${reason}`;
+export const SERVICE_TITLE = { directory: 'Corporate Directory' } as const;

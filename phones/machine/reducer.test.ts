@@ -5,6 +5,7 @@ import { decodeTrustList, encodeTrustList, signTrustList, Role } from '../../src
 import { certOf, identityOf, keyOf } from '../../src/cluster/index.js';
 import { phoneModel } from '../models.js';
 import { callManagerAnchors, initialPhone, reduce, type PhoneEffect, type PhoneEvent, type PhoneState } from './index.js';
+import { decideServerCertificate } from './trust.js';
 import * as M from './messages.js';
 
 /**
@@ -31,6 +32,8 @@ interface Net {
   tvs?: (e: Extract<PhoneEffect, { type: 'tvs.verify' | 'tvs.query' }>) => Extract<PhoneEvent, { type: 'tvs.result' }>;
   sip?: (e: Extract<PhoneEffect, { type: 'sip.register' }>) => Extract<PhoneEvent, { type: 'sip.result' }>;
   capf?: (e: Extract<PhoneEffect, { type: 'capf.enroll' }>) => Extract<PhoneEvent, { type: 'capf.result' }>;
+  /** The certificate an HTTPS server presents; pages load when the phone asks over a pinned connection. */
+  https?: Uint8Array;
 }
 
 interface Run {
@@ -58,6 +61,11 @@ function run(state: PhoneState, first: PhoneEvent, net: Net, at = 1_000): Run {
         queue.push(net.sip ? net.sip(e) : { type: 'sip.result', at, ok: true, expiresSeconds: 3600 });
       } else if (e.type === 'capf.enroll') {
         queue.push(net.capf ? net.capf(e) : { type: 'capf.result', at, ok: false, reason: 'no CAPF in this test' });
+      } else if (e.type === 'service.connect') {
+        queue.push(net.https ? { type: 'service.certificate', at, url: e.url, certificate: net.https } : { type: 'service.certificate', at, url: e.url, error: 'connection refused' });
+      } else if (e.type === 'service.fetch') {
+        const same = net.https !== undefined && Buffer.from(net.https).equals(Buffer.from(e.certificate));
+        queue.push(same ? { type: 'service.page', at, url: e.url, ok: true, title: 'Corporate Directory' } : { type: 'service.page', at, url: e.url, ok: false, error: 'the server now presents a different certificate' });
       }
     }
   }
@@ -355,5 +363,76 @@ describe('CAPF-2/CAPF-3: enrolment', () => {
     const typed = run(w.state, { type: 'action.auth-string', at: 9, value: '1234' }, { files: {}, capf });
     expect(of(typed, 'capf.enroll')[0]).toMatchObject({ authMode: 1, authString: '1234' });
     expect(typed.state.settled.state).toBe('registered');
+  });
+});
+
+describe('TVS-1/TVS-5/TVS-6 (SC-23): HTTPS services', () => {
+  const tomcat = (): Uint8Array => certOf(identityOf(A.state, 'tomcat', 'apub')!.certPem).der;
+  const open = (s: PhoneState, net: Net, at = 5_000): Run => run(s, { type: 'action.open-service', at, service: 'directory' }, net, at);
+  const appServer = (ttlSeconds = 86_400): NonNullable<Net['tvs']> => () => ({ type: 'tvs.result', at: 5_000, outcome: 'vouched', roles: [Role.APP_SERVER], ttlSeconds });
+
+  it('the config names the publisher\'s Tomcat; an unknown server certificate goes to TVS and APP-SERVER lets the page load', () => {
+    const phone = onA();
+    expect(phone.settled.state).toBe('registered');
+    expect(phone.config?.secureDirectoryURL).toBe(`https://${A.node('apub').ipv4}:8443/ccmcip/xmldirectory.jsp`);
+    const r = open(phone, { files: {}, https: tomcat(), tvs: appServer() });
+    expect(of(r, 'service.connect').map((e) => e.url)).toEqual([phone.config!.secureDirectoryURL]);
+    const asked = of(r, 'tvs.verify');
+    expect(asked).toHaveLength(1);
+    expect(Buffer.from(asked[0]!.certificate).equals(Buffer.from(tomcat()))).toBe(true);
+    expect(Buffer.from(of(r, 'service.fetch')[0]!.certificate).equals(Buffer.from(tomcat()))).toBe(true);
+    expect(statuses(r)).toEqual([M.serviceLoaded('Corporate Directory')]);
+    expect(r.state.lastService).toMatchObject({ outcome: 'loaded', trustedBy: 'tvs' });
+    expect(r.state.flash.tvsCache.some((c) => c.roles.includes(Role.APP_SERVER) && c.expiresAt === 5_000 + 86_400_000)).toBe(true);
+    expect(r.state.settled.state).toBe('registered');
+  });
+
+  it('TVS-5: within the TTL the cached answer serves without TVS; after it, TVS is asked again', () => {
+    const first = open(onA(), { files: {}, https: tomcat(), tvs: appServer(100) }).state;
+    const refused: Net = { files: {}, https: tomcat() };
+    const cached = open(first, refused, 50_000);
+    expect(of(cached, 'tvs.verify')).toHaveLength(0);
+    expect(cached.state.lastService).toMatchObject({ outcome: 'loaded', trustedBy: 'tvs-cache' });
+    const expired = open(first, refused, 200_000);
+    expect(of(expired, 'tvs.verify')).toHaveLength(1);
+    expect(of(expired, 'service.fetch')).toHaveLength(0);
+    expect(expired.state.lastService?.outcome).toBe('failed');
+    expect(statuses(expired)[0]).toMatch(/^Corporate Directory unavailable: server certificate not trusted: TVS connection-refused/);
+    expect(expired.state.settled.state).toBe('registered');
+  });
+
+  it('TVS-6: a TVS answer without APP-SERVER (a CallManager-trust style {SAST, CCM+TFTP}) does not open the page', () => {
+    const r = open(onA(), { files: {}, https: tomcat(), tvs: () => ({ type: 'tvs.result', at: 5_000, outcome: 'vouched', roles: [Role.SAST, Role.CCM_TFTP], ttlSeconds: 86_400 }) });
+    expect(of(r, 'service.fetch')).toHaveLength(0);
+    expect(r.state.lastService?.reason).toMatch(/not APP-SERVER/);
+    expect(r.state.flash.tvsCache).toHaveLength(0);
+  });
+
+  it('TVS-1: a certificate the ITL carries (CallManager reusing Tomcat) is trusted without TVS', () => {
+    const phone = onA();
+    const cm = callManagerAnchors(phone.flash)[0]!;
+    const r = open(phone, { files: {}, https: cm });
+    expect(of(r, 'tvs.verify')).toHaveLength(0);
+    expect(r.state.lastService).toMatchObject({ outcome: 'loaded', trustedBy: 'trust-list' });
+  });
+
+  it('a phone that is not registered does not open the service; a second open while one is in flight is ignored', () => {
+    const off = open(fresh(), { files: {}, https: tomcat(), tvs: appServer() });
+    expect(of(off, 'service.connect')).toHaveLength(0);
+    expect(off.state.lastService?.reason).toBe('the phone is not registered');
+    const phone = onA();
+    const t = reduce(phone, { type: 'action.open-service', at: 5_000, service: 'directory' }, model);
+    expect(t.effects.map((e) => e.type)).toEqual(['service.connect']);
+    expect(reduce(t.state, { type: 'action.open-service', at: 5_001, service: 'directory' }, model).effects).toEqual([]);
+    // A reset drops the visit; a late answer for it changes nothing.
+    const reset1 = reduce(t.state, { type: 'action.reset', at: 5_002 }, model).state;
+    expect(reset1.service).toBeNull();
+    const late = reduce(reset1, { type: 'service.certificate', at: 5_003, url: phone.config!.secureDirectoryURL!, certificate: tomcat() }, model);
+    expect(late.effects).toEqual([]);
+  });
+
+  it('TVS-7: a model without Security by Default cannot ask TVS about an unknown server', () => {
+    expect(decideServerCertificate(tomcat(), onA().flash, false, 5_000)).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/TVS-7/) });
+    expect(decideServerCertificate(tomcat(), onA().flash, true, 5_000)).toEqual({ kind: 'ask-tvs' });
   });
 });

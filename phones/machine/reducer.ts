@@ -3,9 +3,9 @@ import { parseDeviceConfig } from '../../src/ucm/device-config.js';
 import type { PhoneModel } from '../models.js';
 import * as M from './messages.js';
 import {
-  callManagerAnchors, capfAnchors, decideConfig, decideTrustList, installedItl, internFile, internText, sha256, trustsOnFirstUse, tvsAnchors, CONFIG_SIGNER_ROLES,
+  callManagerAnchors, capfAnchors, decideConfig, decideServerCertificate, decideTrustList, installedItl, internFile, internText, sha256, trustsOnFirstUse, tvsAnchors, CONFIG_SIGNER_ROLES,
 } from './trust.js';
-import type { Flash, PhoneEffect, PhoneEvent, PhoneQuirks, PhoneState, SettledState, TrustListKind } from './types.js';
+import type { Flash, PhoneEffect, PhoneEvent, PhoneQuirks, PhoneState, ServiceOutcome, ServiceVisit, SettledState, TrustListKind } from './types.js';
 
 /**
  * The phone's trust state machine: a pure reducer `(state, event) → { state, effects }`
@@ -41,6 +41,7 @@ export function initialPhone(o: { mac: string; model: PhoneModel; tftpServers: s
     capf: { attempts: 0, done: false },
     register: { server: 0 },
     settled: { state: 'off', reason: 'powered off' },
+    service: null,
     quirks: { tvsForCallManager: false, ...o.quirks },
   };
 }
@@ -139,8 +140,18 @@ export function reduce(state: PhoneState, event: PhoneEvent, model: PhoneModel):
     case 'file.result':
       onFile(st, event);
       break;
+    case 'action.open-service':
+      openService(st, event.service);
+      break;
+    case 'service.certificate':
+      onServiceCertificate(st, event);
+      break;
+    case 'service.page':
+      onServicePage(st, event);
+      break;
     case 'tvs.result':
-      onTvs(st, event);
+      if (st.s.service?.stage === 'tvs') onServiceTvs(st, event);
+      else onTvs(st, event);
       break;
     case 'capf.result':
       onCapf(st, event);
@@ -157,7 +168,7 @@ export function reduce(state: PhoneState, event: PhoneEvent, model: PhoneModel):
 
 function powerOff(st: Step, reason: string): void {
   st.effects.push({ type: 'timer.cancel-all' });
-  st.s = { ...st.s, phase: 'off', fetch: null, pending: null, register: { server: 0 } };
+  st.s = { ...st.s, phase: 'off', fetch: null, pending: null, register: { server: 0 }, service: null };
   st.settle('off', reason);
 }
 
@@ -494,3 +505,76 @@ export function presentedCredential(flash: Flash): 'lsc' | 'mic' {
 }
 
 export { installedItl };
+
+/**
+ * Opening an HTTPS XML service (TVS-1, TVS-5, SC-23). The phone must be registered, so that a
+ * boot's own TVS query is never in flight at the same time. The shell hands back the server's
+ * certificate; the phone trusts it from its CTL/ITL, a cached TVS answer with the APP-SERVER role,
+ * or a fresh TVS answer (cached for the TTL TVS returns), and only then fetches the page over a
+ * connection pinned to that certificate.
+ */
+function openService(st: Step, service: 'directory'): void {
+  if (st.s.service) return;
+  const url = st.s.config?.secureDirectoryURL ?? '';
+  if (st.s.phase !== 'registered') return failService(st, { service, url }, 'the phone is not registered');
+  if (!url) return failService(st, { service, url }, 'no secure directory URL in the configuration');
+  st.s = { ...st.s, service: { service, url, stage: 'connect' } };
+  st.effects.push({ type: 'service.connect', url });
+}
+
+function onServiceCertificate(st: Step, e: Extract<PhoneEvent, { type: 'service.certificate' }>): void {
+  const v = st.s.service;
+  if (!v || v.stage !== 'connect' || v.url !== e.url) return;
+  if (!e.certificate) return failService(st, v, e.error ?? 'no certificate');
+  const d = decideServerCertificate(e.certificate, st.s.flash, st.model.sbd, st.at);
+  if (d.kind === 'reject') return failService(st, v, d.reason);
+  const certificate = Buffer.from(e.certificate).toString('base64');
+  if (d.kind === 'trusted') {
+    st.s = { ...st.s, service: { ...v, stage: 'fetch', certificate, trustedBy: d.by } };
+    st.log(`${M.SERVICE_TITLE[v.service]}: server certificate trusted (${d.by === 'trust-list' ? 'in the trust list' : 'TVS cache'})`);
+    st.effects.push({ type: 'service.fetch', url: v.url, certificate: e.certificate });
+    return;
+  }
+  const trustedTvs = tvsAnchors(st.s.flash);
+  const members = tvsMembers(st);
+  if (trustedTvs.length === 0 || members.length === 0) {
+    if (trustedTvs.length === 0) st.log(M.tvsNotInTrustList);
+    return failService(st, v, `server certificate unknown and ${trustedTvs.length === 0 ? 'no TVS record in the ITL' : 'no TVS server configured'}`);
+  }
+  st.s = { ...st.s, service: { ...v, stage: 'tvs', certificate } };
+  st.effects.push({ type: 'tvs.verify', members, trustedTvs, certificate: e.certificate });
+}
+
+function onServiceTvs(st: Step, e: Extract<PhoneEvent, { type: 'tvs.result' }>): void {
+  const v = st.s.service!;
+  const roles = e.roles ?? [];
+  if (e.outcome !== 'vouched' || !roles.includes(Role.APP_SERVER)) {
+    const why = e.outcome === 'vouched' ? `TVS vouched with roles {${roles.join(',')}}, not APP-SERVER` : `TVS ${e.outcome}${e.detail ? ` (${e.detail})` : ''}`;
+    return failService(st, v, `server certificate not trusted: ${why}`);
+  }
+  const cert = new Uint8Array(Buffer.from(v.certificate!, 'base64'));
+  const fp = sha256(cert);
+  const entry = { sha256: fp, roles, expiresAt: st.at + (e.ttlSeconds ?? 86400) * 1000 };
+  st.flash({ tvsCache: [...st.s.flash.tvsCache.filter((c) => c.expiresAt > st.at && c.sha256 !== fp), entry].slice(-64) });
+  st.log(M.tvsCached);
+  st.s = { ...st.s, service: { ...v, stage: 'fetch', trustedBy: 'tvs' } };
+  st.effects.push({ type: 'service.fetch', url: v.url, certificate: cert });
+}
+
+function onServicePage(st: Step, e: Extract<PhoneEvent, { type: 'service.page' }>): void {
+  const v = st.s.service;
+  if (!v || v.stage !== 'fetch' || v.url !== e.url) return;
+  if (!e.ok) return failService(st, v, e.error ?? 'no page');
+  serviceEnd(st, v, 'loaded', e.title ? `"${e.title}"` : 'page loaded');
+}
+
+/** Ends a visit: the outcome is kept for expectations, the phone shows it (M.serviceLoaded/serviceFailed). */
+function serviceEnd(st: Step, v: Pick<ServiceVisit, 'service' | 'url' | 'trustedBy'>, outcome: ServiceOutcome['outcome'], reason: string): void {
+  const title = M.SERVICE_TITLE[v.service];
+  st.s = { ...st.s, service: null, lastService: { service: v.service, url: v.url, at: st.at, outcome, reason, ...(v.trustedBy ? { trustedBy: v.trustedBy } : {}) } };
+  st.status(outcome === 'loaded' ? M.serviceLoaded(title) : M.serviceFailed(title, reason));
+}
+
+function failService(st: Step, v: Pick<ServiceVisit, 'service' | 'url' | 'trustedBy'>, reason: string): void {
+  serviceEnd(st, v, 'failed', reason);
+}

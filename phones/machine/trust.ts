@@ -227,3 +227,20 @@ export function tvsAnchors(flash: Flash): Uint8Array[] {
 export function capfAnchors(flash: Flash): Uint8Array[] {
   return [...(installedCtl(flash)?.records ?? []), ...(installedItl(flash)?.records ?? [])].filter((r) => r.role === Role.CAPF && r.certificate).map((r) => r.certificate!);
 }
+
+export type ServerDecision = { kind: 'trusted'; by: 'trust-list' | 'tvs-cache' } | { kind: 'ask-tvs' } | { kind: 'reject'; reason: string };
+
+/**
+ * Whether to trust the certificate an HTTPS service (the corporate directory, EM, a MIDlet)
+ * presents (TVS-1, TVS-5, TVS-6, SC-23): a certificate carried by the CTL or ITL is trusted as it
+ * is; otherwise a TVS answer cached with the APP-SERVER role, still within its TTL; otherwise TVS
+ * must be asked, which a model without Security by Default cannot do (TVS-7).
+ */
+export function decideServerCertificate(cert: Uint8Array, flash: Flash, sbd: boolean, now: number): ServerDecision {
+  const der = Buffer.from(cert);
+  const lists = [...(installedCtl(flash)?.records ?? []), ...(installedItl(flash)?.records ?? [])];
+  if (lists.some((r) => r.certificate && der.equals(Buffer.from(r.certificate)))) return { kind: 'trusted', by: 'trust-list' };
+  if (tvsCacheHit(flash, cert, [Role.APP_SERVER], now)) return { kind: 'trusted', by: 'tvs-cache' };
+  if (!sbd) return { kind: 'reject', reason: 'the server certificate is not in the trust list and this model has no TVS (TVS-7)' };
+  return { kind: 'ask-tvs' };
+}

@@ -43,6 +43,9 @@ export interface LogEntry {
  * needs TVS parks in `tvs` until the answer comes. `capf` runs before registering for secure
  * profiles and after for non-secure ones (CAPF-3). `waiting` is a CAPF enrolment that needs an
  * authentication string nobody has typed.
+ *
+ * Beside the boot, a registered phone may be opening an HTTPS service ({@link ServiceVisit}:
+ * connect → [tvs] → fetch); that never changes the phase.
  */
 export type Phase = 'off' | 'ctl' | 'itl' | 'config' | 'tvs' | 'capf' | 'waiting' | 'register' | 'registered' | 'failed';
 
@@ -73,6 +76,34 @@ export interface PendingTvs {
   wantRoles: number[];
 }
 
+/**
+ * An HTTPS XML service being opened (TVS-1, SC-23): `connect` waits for the server's certificate,
+ * `tvs` for TVS's answer about it, `fetch` for the page over a connection pinned to it.
+ */
+export interface ServiceVisit {
+  service: PhoneService;
+  url: string;
+  stage: 'connect' | 'tvs' | 'fetch';
+  /** The server certificate (base64 DER), once seen. */
+  certificate?: string;
+  /** Why it was trusted, once it was. */
+  trustedBy?: 'trust-list' | 'tvs' | 'tvs-cache';
+}
+
+/** The services a tester can open from the phone's menu. */
+export type PhoneService = 'directory';
+
+/** How the last service visit ended, for expectations and reports. */
+export interface ServiceOutcome {
+  service: PhoneService;
+  url: string;
+  at: number;
+  outcome: 'loaded' | 'failed';
+  reason: string;
+  /** Why the server certificate was trusted (when it was). */
+  trustedBy?: 'trust-list' | 'tvs' | 'tvs-cache';
+}
+
 export interface PhoneState {
   mac: string;
   device: string;
@@ -91,6 +122,9 @@ export interface PhoneState {
   capf: { attempts: number; done: boolean };
   register: { server: number; registeredAt?: number; expiresAt?: number; lastError?: string };
   settled: { state: SettledState; reason: string };
+  /** An HTTPS service being opened, and how the last one ended. */
+  service: ServiceVisit | null;
+  lastService?: ServiceOutcome;
   /** Behaviour switches for disputed rules (phone-behaviour.md §14). */
   quirks: PhoneQuirks;
 }
@@ -111,6 +145,9 @@ export type PhoneEvent =
   | { type: 'action.delete-itl'; at: number }
   | { type: 'action.set-tftp'; at: number; servers: string[] }
   | { type: 'action.auth-string'; at: number; value: string }
+  | { type: 'action.open-service'; at: number; service: PhoneService }
+  | { type: 'service.certificate'; at: number; url: string; certificate?: Uint8Array; error?: string }
+  | { type: 'service.page'; at: number; url: string; ok: boolean; title?: string; error?: string }
   | { type: 'file.result'; at: number; name: string; bytes?: Uint8Array; error?: 'not-found' | 'unreachable' | 'error'; detail?: string }
   | { type: 'tvs.result'; at: number; outcome: TvsOutcomeKind; roles?: number[]; ttlSeconds?: number; certificates?: Uint8Array[]; detail?: string }
   | { type: 'capf.result'; at: number; ok: boolean; lsc?: { certPem: string; keyPem: string }; deleted?: boolean; reason?: string }
@@ -123,6 +160,8 @@ export type PhoneEffect =
   | { type: 'tvs.query'; members: Array<{ host: string; port: number; priority: number }>; trustedTvs: Uint8Array[]; subject: string }
   | { type: 'capf.enroll'; server: { host: string; port: number }; authMode: 1 | 2 | 3 | 4; authString?: string; trustedCapf: Uint8Array[] }
   | { type: 'sip.register'; server: { host: string; port: number }; transport: 'tcp' | 'tls'; mode: 'authenticated' | 'encrypted' | 'non-secure'; credential: 'lsc' | 'mic'; trustedServers: Uint8Array[] }
+  | { type: 'service.connect'; url: string }
+  | { type: 'service.fetch'; url: string; certificate: Uint8Array }
   | { type: 'timer.start'; id: string; ms: number }
   | { type: 'timer.cancel-all' }
   | { type: 'flash.save' }

@@ -220,9 +220,10 @@ export class Cluster {
   /**
    * The certificates a service on a node presents in TLS: CallManager (RSA and ECDSA) as
    * loaded when the CallManager service last started; TVS and CAPF as they are now (both
-   * restart themselves when their certificate changes).
+   * restart themselves when their certificate changes); tomcat as it is now (the manual Tomcat
+   * restart is not modelled: docs/decisions/021-phone-https-services.md).
    */
-  presented(hostname: string, service: 'CallManager' | 'TVS' | 'CAPF'): { rsa?: { certPem: string; keyPem: string }; ecdsa?: { certPem: string; keyPem: string } } {
+  presented(hostname: string, service: 'CallManager' | 'TVS' | 'CAPF' | 'tomcat'): { rsa?: { certPem: string; keyPem: string }; ecdsa?: { certPem: string; keyPem: string } } {
     const s = this.#state;
     if (service === 'CallManager') {
       const loaded = s.services.find((x) => x.node === hostname && x.service === 'CallManager')?.loaded ?? {};

@@ -38,7 +38,7 @@ const selector = {
   ],
 } as const;
 const count = { oneOf: [{ type: 'integer', minimum: 0 }, { enum: ['all', 'none'] }] } as const;
-const network = { enum: ['tftp', 'tvs', 'sip', 'capf', 'http', 'all'] } as const;
+const network = { enum: ['tftp', 'tvs', 'sip', 'capf', 'http', 'https', 'all'] } as const;
 const empty = { oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: false }] } as const;
 
 const EXPECTATION = {
@@ -80,6 +80,7 @@ export const STEP_ARGS: Readonly<Record<string, Json>> = {
   'security-reset': selector,
   'factory-reset': selector,
   'delete-itl': selector,
+  'open-directory': selector,
   'auth-string': { type: 'object', additionalProperties: false, required: ['fleet', 'value'], properties: { fleet: str, value: { type: 'string', pattern: '^[0-9]{4,10}$' } } },
   move: { type: 'object', additionalProperties: false, required: ['fleet', 'to'], properties: { fleet: str, to: str, tftp: { type: 'array', items: str, minItems: 1 }, count: { type: 'integer', minimum: 0 } } },
   tamper: clusterNode({ node: str, file: { enum: ['ITLFile.tlv', 'CTLFile.tlv'] }, how: { enum: [...TAMPERINGS, 'none'] } }, ['cluster', 'file', 'how']),

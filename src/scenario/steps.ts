@@ -62,7 +62,7 @@ export function durationMs(text: string): number {
 }
 
 const SERVICES_OF: Record<NetworkService, ClusterServiceName[] | undefined> = {
-  tftp: ['tftp', 'http'], http: ['http'], tvs: ['tvs'], sip: ['sip'], capf: ['capf'], all: undefined,
+  tftp: ['tftp', 'http'], http: ['http'], tvs: ['tvs'], sip: ['sip'], capf: ['capf'], https: ['https'], all: undefined,
 };
 
 async function network(ctx: ScenarioContext, a: { cluster: string; node?: string; service?: NetworkService }, up: boolean): Promise<string[]> {
@@ -155,6 +155,7 @@ export const STEPS: Record<string, Exec> = {
   'security-reset': phoneAction((p) => p.securityReset()),
   'factory-reset': phoneAction((p) => p.factoryReset()),
   'delete-itl': phoneAction((p) => p.deleteItl()),
+  'open-directory': phoneAction((p) => p.openDirectory()),
   'auth-string': (async (ctx: ScenarioContext, a: { fleet: string; value: string }, progress: Progress) => {
     const f = ctx.requireFleet(a.fleet);
     await f.fleet.each((p) => p.enterAuthString(a.value), { onProgress: (p) => progress(p.done, p.total) });

@@ -79,6 +79,8 @@ export type Step = { name?: string; 'expect-error'?: string } & (
   | { 'security-reset': PhoneSelector }
   | { 'factory-reset': PhoneSelector }
   | { 'delete-itl': PhoneSelector }
+  /** Open the corporate directory (HTTPS on the publisher's Tomcat, checked through TVS: SC-23). */
+  | { 'open-directory': PhoneSelector }
   | { 'auth-string': { fleet: string; value: string } }
   | { move: { fleet: string; to: string; tftp?: string[]; count?: number } }
   | { tamper: { cluster: string; node?: string; file: 'ITLFile.tlv' | 'CTLFile.tlv'; how: Tampering | 'none' } }
@@ -87,7 +89,7 @@ export type Step = { name?: string; 'expect-error'?: string } & (
   | { expect: Expectation[] }
 );
 
-export type NetworkService = 'tftp' | 'tvs' | 'sip' | 'capf' | 'http' | 'all';
+export type NetworkService = 'tftp' | 'tvs' | 'sip' | 'capf' | 'http' | 'https' | 'all';
 
 /** A certificate of the scenario: a cluster's identity, or the lab's enterprise CA. */
 export type CertRef = { cluster: string; purpose: Purpose; node: string } | { ca: 'root' | 'issuing' };

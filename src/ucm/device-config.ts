@@ -36,6 +36,11 @@ export interface DeviceConfig {
   capf: Array<{ address: string; port: number }>;
   certHash: string;
   encrConfig: boolean;
+  /**
+   * The HTTPS corporate directory (`<secureDirectoryURL>`, from the "Secured Directory URL"
+   * enterprise parameter), which the phone opens over TLS and checks through TVS (TVS-1, SC-23).
+   */
+  secureDirectoryURL?: string;
 }
 
 export function buildDeviceConfig(c: DeviceConfig): string {
@@ -65,7 +70,7 @@ export function buildDeviceConfig(c: DeviceConfig): string {
   <capfList>${capf}</capfList>
   <deviceSecurityMode>${c.deviceSecurityMode}</deviceSecurityMode>
   <certHash>${escapeXml(c.certHash)}</certHash>
-  <encrConfig>${c.encrConfig}</encrConfig>
+  <encrConfig>${c.encrConfig}</encrConfig>${c.secureDirectoryURL ? `\n  <secureDirectoryURL>${escapeXml(c.secureDirectoryURL)}</secureDirectoryURL>` : ''}
 </device>
 `;
 }
@@ -106,6 +111,7 @@ export function parseDeviceConfig(input: string | Uint8Array): DeviceConfig {
     port: int(child(c, 'phonePort'), 'phonePort', 1, 65535, 3804),
   }));
   const protocol = child(root, 'deviceProtocol')?.text ?? 'SIP';
+  const directory = child(root, 'secureDirectoryURL')?.text;
   return {
     fullConfig: child(root, 'fullConfig')?.text !== 'false',
     deviceProtocol: protocol === 'SCCP' ? 'SCCP' : 'SIP',
@@ -117,5 +123,6 @@ export function parseDeviceConfig(input: string | Uint8Array): DeviceConfig {
     capf,
     certHash: child(root, 'certHash')?.text ?? '',
     encrConfig: child(root, 'encrConfig')?.text === 'true',
+    ...(directory ? { secureDirectoryURL: directory } : {}),
   };
 }

@@ -19,6 +19,7 @@ interface ServeClusterFlags {
   capfPort: string;
   sipPort: string;
   sipTlsPort: string;
+  httpsPort: string;
   pollMs: string;
   verbose?: boolean;
   json?: boolean;
@@ -26,8 +27,8 @@ interface ServeClusterFlags {
 
 /**
  * `trustlab serve --lab DIR --cluster NAME`: every service of a modelled cluster on real sockets
- * (issue 5): per node TFTP + HTTP 6970, TVS 2445, SIP 5060/5061 and, on the publisher, CAPF 3804,
- * each on the node's own address. The lab is polled, so an operation run from another terminal
+ * (issue 5): per node TFTP + HTTP 6970, TVS 2445, SIP 5060/5061, Tomcat HTTPS 8443 and, on the
+ * publisher, CAPF 3804, each on the node's own address. The lab is polled, so an operation run from another terminal
  * (`trustlab cert regenerate TVS …`) reaches the next connection.
  */
 export function addServeCluster(serve: Command, ctx: CliContext): void {
@@ -44,6 +45,7 @@ export function addServeCluster(serve: Command, ctx: CliContext): void {
     .option('--capf-port <n>', 'CAPF port', String(p.capf))
     .option('--sip-port <n>', 'SIP TCP port (non-secure phones)', String(p.sip))
     .option('--sip-tls-port <n>', 'SIP TLS port', String(p.sipTls))
+    .option('--https-port <n>', 'Tomcat HTTPS port (corporate directory); configs point phones at 8443', String(p.https))
     .option('--poll-ms <n>', 'how often to look for changes made by other trustlab commands', '500')
     .option('--verbose', 'also log connections, handshakes and stray datagrams')
     .option('--json', 'log one JSON object per line')
@@ -65,6 +67,7 @@ async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number>
     tftp: int(o.tftpPort, '--tftp-port', 0, 65535), http: int(o.httpPort, '--http-port', 0, 65535),
     tvs: int(o.tvsPort, '--tvs-port', 0, 65535), capf: int(o.capfPort, '--capf-port', 0, 65535),
     sip: int(o.sipPort, '--sip-port', 0, 65535), sipTls: int(o.sipTlsPort, '--sip-tls-port', 0, 65535),
+    https: int(o.httpsPort, '--https-port', 0, 65535),
   };
   const pollMs = int(o.pollMs, '--poll-ms', 50, 3_600_000);
   const lab = await Lab.open(labDir(o));
@@ -103,6 +106,7 @@ function describeEndpoints(ep: NodeEndpoints): string {
   if (ep.sip) parts.push(`sip ${ep.sip.port}`);
   if (ep.sipTls) parts.push(`sip-tls ${ep.sipTls.port}`);
   if (ep.capf) parts.push(`capf ${ep.capf.port}`);
+  if (ep.https) parts.push(`https ${ep.https.port}`);
   return `${ep.node.padEnd(12)} ${ep.address.padEnd(15)} ${parts.join(', ')}`;
 }
 
@@ -154,6 +158,10 @@ export function describe(e: ClusterServiceEvent, verbose: boolean): string | und
       return e.status ? `${at} capf ${e.deviceName ?? e.remote} ${e.status}` : verbose ? `${at} capf end ${e.reason}` : undefined;
     case 'capf.error':
       return `${at} capf ${e.remote} ${e.code}: ${e.message}`;
+    case 'https.request':
+      return `${at} https ${e.remote} ${e.method} ${e.path} ${e.status}`;
+    case 'https.error':
+      return `${at} https ${e.remote} ${e.code}: ${e.message}`;
     default:
       return verbose ? `${at} ${e.type}` : undefined;
   }

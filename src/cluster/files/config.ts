@@ -10,7 +10,8 @@ import { profileOf } from '../release.js';
  * `SEP<MAC>.cnf.xml` and its signed form, as a TFTP node serves them (phone-behaviour.md §5):
  * the signature is made with *that TFTP node's CallManager key*, even from 12.0 where the ITL is
  * signed by ITLRecovery (CFG-1). The TVS members are the CallManager group's nodes that run TVS
- * (TVS-2, "addresses come from the config"); CAPF is the publisher on 3804.
+ * (TVS-2, "addresses come from the config"); CAPF is the publisher on 3804; the secure corporate
+ * directory is the publisher's Tomcat on 8443 (SC-23).
  */
 const CAPF_MODE: Record<CapfAuthMode, 1 | 2 | 3 | 4> = { 'auth-string': 1, 'null-string': 2, 'existing-lsc': 3, 'existing-mic': 4 };
 const SECURITY_MODE = { 'non-secure': 1, authenticated: 2, encrypted: 3 } as const;
@@ -29,6 +30,8 @@ export function deviceConfigOf(state: ClusterState, device: DeviceEntry): Device
     capf: pub.services.includes('CAPF') ? [{ address: pub.ipv4, port: 3804 }] : [],
     certHash: device.lscPem ? createHash('md5').update(certOf(device.lscPem).der).digest('hex') : '',
     encrConfig: false,
+    // The "Secured Directory URL" enterprise parameter's default form: Tomcat on the publisher.
+    secureDirectoryURL: `https://${pub.ipv4}:8443/ccmcip/xmldirectory.jsp`,
   };
 }
 

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { EventBus } from '../../shared/events.js';
 import type { ListenOptions } from '../../shared/lifecycle.js';
-import { CapfServer, HttpFileService, SipRegistrar, type CapfEvent, type HttpFileEvent, type SipEvent } from '../../ucm/index.js';
+import { CapfServer, HttpFileService, SipRegistrar, TomcatService, type CapfEvent, type HttpFileEvent, type SipEvent, type TomcatEvent } from '../../ucm/index.js';
 import { ClusterCapfAuthority } from './capf-authority.js';
 import { ClusterFileProvider } from './file-provider.js';
 import { clusterRegistrarPolicy } from './registrar-policy.js';
@@ -20,18 +20,19 @@ export interface ClusterPorts {
   capf: number;
   sip: number;
   sipTls: number;
+  https: number;
 }
 
 /**
  * The well-known ports. Phones learn the TVS, CAPF and SIP ports from their config file, which
  * the cluster builds with these; TFTP and HTTP are the DHCP side, which a fleet is told.
  */
-export const STANDARD_PORTS: ClusterPorts = { tftp: 69, http: 6970, tvs: 2445, capf: 3804, sip: 5060, sipTls: 5061 };
+export const STANDARD_PORTS: ClusterPorts = { tftp: 69, http: 6970, tvs: 2445, capf: 3804, sip: 5060, sipTls: 5061, https: 8443 };
 
-export type ClusterServiceName = 'tftp' | 'http' | 'tvs' | 'capf' | 'sip';
+export type ClusterServiceName = 'tftp' | 'http' | 'tvs' | 'capf' | 'sip' | 'https';
 
 /** Every server event, tagged with the node whose server emitted it. */
-export type ClusterServiceEvent = (TftpEvent | HttpFileEvent | TvsEvent | CapfEvent | SipEvent) & { node: string; service: ClusterServiceName };
+export type ClusterServiceEvent = (TftpEvent | HttpFileEvent | TvsEvent | CapfEvent | SipEvent | TomcatEvent) & { node: string; service: ClusterServiceName };
 
 export interface ClusterServersOptions {
   /** Nodes to serve (default: every node of the cluster). */
@@ -65,6 +66,7 @@ export interface NodeEndpoints {
   capf?: AddressInfo;
   sip?: AddressInfo;
   sipTls?: AddressInfo;
+  https?: AddressInfo;
 }
 
 interface Running {
@@ -76,7 +78,8 @@ interface Running {
 /**
  * All of a cluster's network services on real sockets (issue 5 "serve --lab --cluster"): for
  * each node, TFTP and HTTP 6970 where it runs TFTP, TVS on 2445 where it runs TVS, the SIP
- * registrar (5061 TLS, 5060 TCP) where it runs CallManager, and CAPF on 3804 on the publisher.
+ * registrar (5061 TLS, 5060 TCP) where it runs CallManager, CAPF on 3804 on the publisher, and
+ * Cisco Tomcat's HTTPS 8443 (the corporate directory) on every node.
  * Each binds the node's own address (127.x.y.z in a lab), so phones reach "the subscriber" the
  * way DHCP option 150 and the config file point them.
  *
@@ -246,6 +249,19 @@ export class ClusterServers {
         this.#registrars.set(node, server);
         return running(() => server.close());
       }
+      case 'https': {
+        const server = new TomcatService({
+          host, port: this.#ports.https, clock: netClock,
+          identity: () => {
+            const id = current(source).presented(node, 'tomcat').rsa;
+            if (!id) throw new EmulatorError('INVALID_STATE', `node ${node} has no tomcat certificate`);
+            return id;
+          },
+        });
+        this.#forward(server.events, node, 'https');
+        ep.https = await bind(this.#ports.https, () => server.listen(sig(o)));
+        return running(() => server.close());
+      }
       case 'capf': {
         if (!services.includes('CAPF')) return;
         const server = new CapfServer({ authority: this.capf, host, port: this.#ports.capf, clock });
@@ -263,9 +279,9 @@ export class ClusterServers {
   }
 }
 
-const SERVICE_ORDER: readonly ClusterServiceName[] = ['tftp', 'http', 'tvs', 'sip', 'capf'];
-const ENDPOINT_KEYS: Record<ClusterServiceName, ReadonlyArray<'tftp' | 'http' | 'tvs' | 'capf' | 'sip' | 'sipTls'>> = {
-  tftp: ['tftp'], http: ['http'], tvs: ['tvs'], capf: ['capf'], sip: ['sip', 'sipTls'],
+const SERVICE_ORDER: readonly ClusterServiceName[] = ['tftp', 'http', 'tvs', 'sip', 'capf', 'https'];
+const ENDPOINT_KEYS: Record<ClusterServiceName, ReadonlyArray<'tftp' | 'http' | 'tvs' | 'capf' | 'sip' | 'sipTls' | 'https'>> = {
+  tftp: ['tftp'], http: ['http'], tvs: ['tvs'], capf: ['capf'], sip: ['sip', 'sipTls'], https: ['https'],
 };
 
 function sig(o: ListenOptions): ListenOptions {

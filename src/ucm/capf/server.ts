@@ -1,10 +1,10 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { EmulatorError, type DecodeError } from '../../shared/errors.js';
 import { EventBus } from '../../shared/events.js';
-import { onAbort, ServerLifecycle, type ListenOptions, type ServerState, type Startable } from '../../shared/lifecycle.js';
-import { ConnectionTracker, listenOn, remoteOf, TrustAnchorCache } from '../sip/index.js';
+import { remoteOf, TrustAnchorCache } from '../sip/index.js';
+import { TrackedServer } from '../tracked-server.js';
 import type { CapfAuthority } from './authority.js';
 import { CAPF_IDLE_TIMEOUT_MS, CAPF_KEYGEN_TIMEOUT_MS, CAPF_MAX_CONNECTIONS, CAPF_MAX_FRAME_BYTES, CAPF_PORT } from './constants.js';
 import type { CapfEvent } from './events.js';
@@ -42,78 +42,39 @@ export interface CapfServerOptions {
  * the next phone sees, without a restart. No client certificate is requested (capfd: CERT_NONE);
  * the phone authenticates inside the protocol.
  */
-export class CapfServer implements Startable {
+export class CapfServer extends TrackedServer {
   readonly #o: Required<Omit<CapfServerOptions, 'events'>>;
   readonly events: EventBus<CapfEvent>;
-  readonly #lifecycle = new ServerLifecycle('CapfServer');
-  readonly #server: Server;
-  readonly #tracker: ConnectionTracker;
   readonly #trust = new TrustAnchorCache();
   #context: { certPem: string; keyPem: string; context: SecureContext } | undefined;
   #nextSession: number;
-  #detachSignal: () => void = () => undefined;
-  #address: AddressInfo | undefined;
 
   constructor(options: CapfServerOptions) {
+    super('CapfServer', {
+      host: options?.host ?? '127.0.0.1',
+      port: options?.port ?? CAPF_PORT,
+      clock: options?.clock ?? systemClock,
+      idleTimeoutMs: options?.idleTimeoutMs ?? CAPF_IDLE_TIMEOUT_MS,
+      maxConnections: options?.maxConnections ?? CAPF_MAX_CONNECTIONS,
+    });
     if (!options?.authority) throw new EmulatorError('INVALID_ARGUMENT', 'CapfServer needs an authority');
     this.#o = {
+      ...this.bind,
       authority: options.authority,
-      host: options.host ?? '127.0.0.1',
-      port: options.port ?? CAPF_PORT,
-      clock: options.clock ?? systemClock,
-      idleTimeoutMs: options.idleTimeoutMs ?? CAPF_IDLE_TIMEOUT_MS,
       keyGenTimeoutMs: options.keyGenTimeoutMs ?? CAPF_KEYGEN_TIMEOUT_MS,
-      maxConnections: options.maxConnections ?? CAPF_MAX_CONNECTIONS,
       maxFrameBytes: options.maxFrameBytes ?? CAPF_MAX_FRAME_BYTES,
       firstSessionId: options.firstSessionId ?? 1,
     };
-    for (const k of ['idleTimeoutMs', 'keyGenTimeoutMs', 'maxConnections', 'maxFrameBytes'] as const) {
+    for (const k of ['keyGenTimeoutMs', 'maxFrameBytes'] as const) {
       if (!Number.isInteger(this.#o[k]) || this.#o[k] <= 0) throw new EmulatorError('INVALID_ARGUMENT', `CapfServer ${k} must be a positive integer, got ${this.#o[k]}`);
     }
-    if (!Number.isInteger(this.#o.port) || this.#o.port < 0 || this.#o.port > 65535) throw new EmulatorError('INVALID_ARGUMENT', `CapfServer port ${this.#o.port} is not 0–65535`);
     this.events = options.events ?? new EventBus<CapfEvent>();
     this.#nextSession = this.#o.firstSessionId >>> 0;
-    this.#tracker = new ConnectionTracker({
-      clock: this.#o.clock, idleTimeoutMs: this.#o.idleTimeoutMs, maxConnections: this.#o.maxConnections,
-      onIdle: (s) => this.events.emit({ type: 'capf.error', remote: remoteOf(s), code: 'IDLE_TIMEOUT', message: `no data for ${this.#o.idleTimeoutMs} ms` }),
-    });
-    this.#server = createServer((socket) => this.#accept(socket));
+    this.attach(createServer((socket) => this.#accept(socket)));
   }
 
-  get state(): ServerState {
-    return this.#lifecycle.state;
-  }
-
-  /** The bound address while listening. */
-  get address(): AddressInfo | undefined {
-    return this.#address;
-  }
-
-  /** Open connections now (tests assert on this, not on timing). */
-  get connections(): number {
-    return this.#tracker.size;
-  }
-
-  get stats(): ConnectionTracker['stats'] {
-    return this.#tracker.stats;
-  }
-
-  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    this.#lifecycle.assertCanListen();
-    this.#address = await listenOn(this.#server, this.#o.host, this.#o.port, options.signal);
-    this.#lifecycle.transition('listening');
-    this.#detachSignal = onAbort(options.signal, () => void this.close());
-    return this.#address;
-  }
-
-  /** Stops accepting, destroys live sessions and resolves when every socket has closed. Idempotent. */
-  close(): Promise<void> {
-    return this.#lifecycle.close(async () => {
-      this.#detachSignal();
-      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      await this.#tracker.closeAll();
-      await closed;
-    });
+  protected onIdle(s: Socket): void {
+    this.events.emit({ type: 'capf.error', remote: remoteOf(s), code: 'IDLE_TIMEOUT', message: `no data for ${this.#o.idleTimeoutMs} ms` });
   }
 
   #secureContext(): SecureContext {
@@ -127,8 +88,7 @@ export class CapfServer implements Startable {
 
   #accept(raw: Socket): void {
     const remote = remoteOf(raw);
-    if (this.#lifecycle.state !== 'listening' || !this.#tracker.admit(raw)) {
-      raw.destroy();
+    if (!this.admit(raw)) {
       this.events.emit({ type: 'capf.refused', reason: 'too many connections', remote });
       return;
     }
@@ -152,7 +112,7 @@ export class CapfServer implements Startable {
       secured = true;
       // From here the session's own waits (idle, key generation) govern; the tracker only
       // guards against a session that never finishes.
-      this.#tracker.touch(raw, this.#o.keyGenTimeoutMs + 2 * this.#o.idleTimeoutMs);
+      this.tracker.touch(raw, this.#o.keyGenTimeoutMs + 2 * this.#o.idleTimeoutMs);
       this.#session(tls, raw, remote);
     });
   }
@@ -189,7 +149,7 @@ export class CapfServer implements Startable {
       emit: (e) => this.events.emit(e),
     }).finally(() => {
       // capfd closes after END_SESSION; the idle timer destroys a peer that never closes its side.
-      this.#tracker.touch(raw);
+      this.tracker.touch(raw);
       tls.end();
     });
   }
