@@ -24,7 +24,7 @@ export interface HttpsTarget {
 export type ProbeResult = { ok: true; certificate: Uint8Array } | { ok: false; error: string };
 export type PageResult = { ok: true; status: number; title?: string; bytes: number } | { ok: false; error: string; status?: number };
 
-/** A page larger than this is cut off (phone XML objects are a few KB; CiscoIPPhone limits are 4–32 KB). */
+/** A larger response is refused: phone XML objects are a few kilobytes. */
 const MAX_PAGE_BYTES = 64 * 1024;
 
 /** Connects and runs `onSecure` after the handshake; resolves with an error text, or undefined once `done()` is called without one. */
