@@ -71,7 +71,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
       }
       const list = builtinScenarios();
       if (o.json) printJson(io, list);
-      else for (const s of list) io.out(`${s.id.padEnd(22)} ${s.description}\n`);
+      else {
+        const width = Math.max(...list.map((s) => s.id.length));
+        for (const s of list) io.out(`${s.id.padEnd(width)}  ${s.description}\n`);
+      }
       return EXIT.OK;
     }));
 
