@@ -25,6 +25,16 @@ describe('trustlab fuzz', () => {
     expect(j.status.errorCodes).toContain('TFTP_MALFORMED');
   }, 120_000);
 
+  it('fuzzes a live TFTP server with --target served and lists the replies it drew; tvs has no phone target', async () => {
+    const r = await trustlab(['fuzz', 'tftp', '--target', 'served', '--runs', '2000', '--seed', '9']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tftp served: 2000 executions/);
+    expect(r.stdout).toMatch(/server replies seen: .*DATA.*OACK/);
+    const usage = await trustlab(['fuzz', 'tvs', '--target', 'phone']);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toContain('tvs has the codec and served targets');
+  }, 120_000);
+
   it('replays a saved finding; one that no longer reproduces exits 0, a damaged file is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'finding-'));
     const f = join(dir, 'finding.json');

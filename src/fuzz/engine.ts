@@ -50,6 +50,8 @@ export interface FuzzStatus {
   disagreements: number;
   /** Executions per finding kind. */
   byKind: Record<string, number>;
+  /** Served tvs/tftp target: the kinds of reply the server gave to mutants. */
+  replies?: string[];
 }
 
 export interface FuzzResult {

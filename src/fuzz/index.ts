@@ -13,4 +13,5 @@ export { readFinding, writeFinding, type Finding } from './findings.js';
 export { Rng } from './rng.js';
 export { splitFile, joinFile } from './tlv-view.js';
 export { fuzzServed, SERVED_TFTP_PORT } from './served.js';
+export { fuzzServer, serverHarness, PROBE_EVERY, type FuzzServerOptions, type ServerHarness } from './served-server.js';
 export { FuzzingFileProvider, type FuzzServeEvent } from './provider.js';

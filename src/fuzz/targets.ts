@@ -18,7 +18,7 @@ import { referenceVerdict, type ReferenceContext } from './reference.js';
  *   a phone that holds a trust list taking one on first use is a finding of its own.
  */
 export type FuzzKind = 'itl' | 'ctl' | 'sgn' | 'tvs' | 'tftp';
-export type FindingKind = 'crash' | 'unstable-roundtrip' | 'slow' | 'false-accept' | 'first-use-with-trust-list' | 'state-lost';
+export type FindingKind = 'crash' | 'unstable-roundtrip' | 'slow' | 'false-accept' | 'first-use-with-trust-list' | 'state-lost' | 'server-down' | 'bad-response' | 'resource-leak';
 
 export interface ExecResult {
   finding?: { kind: FindingKind; message: string };

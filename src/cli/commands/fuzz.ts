@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { fuzz, fuzzServed, fuzzSetup, readFinding, replay, writeFinding, type Finding, type FuzzKind, type FuzzStatus } from '../../fuzz/index.js';
+import { fuzz, fuzzServed, fuzzServer, fuzzSetup, PROBE_EVERY, readFinding, replay, writeFinding, type Finding, type FuzzKind, type FuzzStatus } from '../../fuzz/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -32,7 +32,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .command('run', { isDefault: true })
     .description('fuzz one input kind (the default: `trustlab fuzz itl …` means `trustlab fuzz run itl …`)')
     .argument('<kind>', `what to fuzz: ${KINDS.join(', ')}`)
-    .option('--target <target>', 'codec (decoders: typed errors, stable re-encoding), phone (trust decisions vs an independent reference) or served (mutants over TFTP to running virtual phones)', 'codec')
+    .option('--target <target>', 'codec (decoders: typed errors, stable re-encoding), phone (trust decisions vs an independent reference) or served (itl/ctl: mutants over TFTP to running virtual phones; tvs/tftp: mutants to a live server, which must keep answering a well-formed client)', 'codec')
     .option('--seed <seed>', 'seed: the same seed gives the same run', '1')
     .option('--runs <n>', 'stop after this many executions (default 10000, or unbounded with --time)')
     .option('--time <duration>', 'stop after this long, e.g. 60s, 5m')
@@ -88,7 +88,7 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
   if (!KINDS.includes(kind as FuzzKind)) throw new EmulatorError('USAGE', `unknown fuzz kind "${kind}"; use one of ${KINDS.join(', ')}`);
   const k = kind as FuzzKind;
   if (!['codec', 'phone', 'served'].includes(o.target)) throw new EmulatorError('USAGE', `--target must be codec, phone or served, not "${o.target}"`);
-  if (o.target !== 'codec' && (k === 'tvs' || k === 'tftp')) throw new EmulatorError('USAGE', `${k} has only the codec target (the servers' robustness is covered by their own tests)`);
+  if (o.target === 'phone' && (k === 'tvs' || k === 'tftp')) throw new EmulatorError('USAGE', `${k} has the codec and served targets: a phone decides on files, not on ${k} messages`);
   if (o.target === 'served' && k === 'sgn') throw new EmulatorError('USAGE', 'the served target fuzzes ITL and CTL files; use --target phone for .sgn');
   const runs = o.runs !== undefined ? Number(o.runs) : undefined;
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new EmulatorError('USAGE', `--runs must be a positive whole number, not "${o.runs}"`);
@@ -113,7 +113,9 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
   };
   try {
     const common = { seed: o.seed, setup, onStatus: line, onFinding, signal: abort.signal, ...(runs !== undefined ? { runs } : {}), ...(timeMs !== undefined ? { timeMs } : {}) };
-    const result = o.target === 'served'
+    const result = o.target === 'served' && (k === 'tvs' || k === 'tftp')
+      ? await fuzzServer({ ...common, kind: k })
+      : o.target === 'served'
       ? await fuzzServed({ ...common, kind: k as 'itl' })
       : await fuzz({ ...common, kind: k, target: o.target as 'codec', minimise: o.minimise, ...(o.corpus ? { corpus: corpusFiles(o.corpus) } : {}) });
     if (tty) process.stderr.write('\n');
@@ -123,7 +125,8 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
       io.out(`${k} ${o.target}: ${s.execs} executions in ${(s.elapsedMs / 1000).toFixed(1)} s (${Math.round(s.execsPerSecond)}/s), seed ${o.seed}\n`);
       io.out(`  findings: ${s.findings}${Object.keys(s.byKind).length ? ` (${Object.entries(s.byKind).map(([a, b]) => `${a} ×${b}`).join(', ')})` : ''}\n`);
       if (o.target === 'codec') io.out(`  distinct error codes: ${s.errorCodes.join(', ') || 'none'}\n  coverage features: ${s.features}, corpus ${s.corpus}\n`);
-      else io.out(`  mutants accepted: ${s.accepted}${o.target === 'phone' ? `, refused though the reference accepts: ${s.disagreements}` : ''}\n`);
+      else if (k !== 'tvs' && k !== 'tftp') io.out(`  mutants accepted: ${s.accepted}${o.target === 'phone' ? `, refused though the reference accepts: ${s.disagreements}` : ''}\n`);
+      else io.out(`  server replies seen: ${s.replies?.join(', ') || 'none'}\n  the server answered a well-formed client correctly every ${PROBE_EVERY} mutants and drained its ${k === 'tftp' ? 'transfers' : 'connections'} afterwards${s.findings ? ', except as reported' : ''}\n`);
       if (findings.length) io.out(`  written to ${out}; replay with trustlab fuzz repro FILE\n`);
     }
     return findings.length ? EXIT.NEGATIVE : EXIT.OK;
