@@ -12,6 +12,7 @@ import { registerShow } from './commands/show.js';
 import { registerParam } from './commands/param.js';
 import { registerRun } from './commands/run.js';
 import { registerFuzz } from './commands/fuzz.js';
+import { registerPhone } from './commands/phone.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -43,6 +44,7 @@ export function createProgram(ctx: CliContext): Command {
   registerParam(program, ctx);
   registerRun(program, ctx);
   registerFuzz(program, ctx);
+  registerPhone(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd
       .exitOverride()

@@ -1,0 +1,195 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { fleetMac, manufacturePhone, PHONE_MODELS, phoneModel, PhoneStore, VirtualPhone, type PhoneBusEvent, type PhoneRecord } from '../../../phones/index.js';
+import { Lab } from '../../cluster/index.js';
+import { EmulatorError } from '../../shared/errors.js';
+import { EventBus } from '../../shared/events.js';
+import { decodeTrustList } from '../../trustlist/index.js';
+import { act, type CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson, reportError, type CliIo } from '../io.js';
+import { labDir, openCluster, withLabOptions, type LabFlags } from '../lab-options.js';
+import { int } from './serve-common.js';
+
+/**
+ * `trustlab phone`: one virtual phone from the terminal (issue 6's phone, driven by hand). `add`
+ * manufactures it into the lab (MIC from the lab's manufacturing CA, `lab/phones/<MAC>/`) and
+ * provisions the device on a cluster. `boot`, `reset`, `security-reset` and `factory-reset` then
+ * run it over real sockets against whatever serves its TFTP address: `trustlab serve --lab` in
+ * another terminal, or any TFTP server. Each run starts from the phone's flash on disk and
+ * saves it back, as a phone keeps its flash across power cycles.
+ */
+interface RunFlags {
+  lab?: string;
+  tftpPort: string;
+  httpPort: string;
+  timeout: string;
+  authString?: string;
+  json?: boolean;
+}
+
+const ACTIONS = {
+  boot: { describe: 'power the phone on: CTL, ITL, config, CAPF if asked, registration', run: (p: VirtualPhone) => p.powerOn() },
+  reset: { describe: 'reset the phone (Device > Reset): the same boot, from what its flash holds', run: (p: VirtualPhone) => p.reset() },
+  'security-reset': { describe: '"Reset security settings": erase the CTL and ITL, then boot', run: (p: VirtualPhone) => p.securityReset() },
+  'factory-reset': { describe: 'factory reset: erase the CTL, ITL, config and LSC, then boot', run: (p: VirtualPhone) => p.factoryReset() },
+} as const;
+
+export function registerPhone(program: Command, ctx: CliContext): void {
+  const io = ctx.io;
+  const phone = program.command('phone').description('one virtual phone from the terminal: add it to a lab, then boot or reset it against a served cluster');
+
+  withLabOptions(phone.command('add').description('manufacture a phone into the lab and provision its device on a cluster'))
+    .option('--mac <mac>', 'MAC address, 12 hex digits (default: the next free 00AC…)')
+    .option('--model <model>', `phone model: ${Object.keys(PHONE_MODELS).join(', ')}`, '8861')
+    .option('--profile <profile>', 'device security profile: non-secure, authenticated or encrypted', 'non-secure')
+    .option('--tftp <server...>', 'TFTP servers (DHCP option 150): node names of the cluster or addresses (default: the publisher)')
+    .addHelpText('after', '\nExample:\n  trustlab phone add --lab lab --cluster A --model 7841\n  trustlab serve --lab lab --cluster A --tftp-port 6969 &\n  trustlab phone boot 00AC00000000 --lab lab --tftp-port 6969')
+    .action(act(ctx, async (o: LabFlags & { mac?: string; model: string; profile: string; tftp?: string[] }) => {
+      try {
+        return await add(io, o);
+      } catch (e) {
+        return reportError(io, e, Boolean(o.json));
+      }
+    }));
+
+  for (const [name, a] of Object.entries(ACTIONS)) {
+    phone.command(name).description(a.describe).argument('<mac>', 'the phone, by MAC')
+      .option('--lab <dir>', 'lab directory (default: $TRUSTLAB_LAB or ./lab)')
+      .option('--tftp-port <n>', 'TFTP port of the server (`trustlab serve --tftp-port`)', '69')
+      .option('--http-port <n>', 'HTTP file service port, tried first by models that use it', '6970')
+      .option('--timeout <seconds>', 'give up waiting for the phone to settle after this long', '60')
+      .option('--auth-string <digits>', 'CAPF authentication string, typed on the phone before it boots')
+      .option('--json', 'print the outcome as JSON')
+      .addHelpText('after', '\nExit codes: 0 the phone registered; 1 it settled in another state (the reason is printed); 64 usage; 66 no such phone.')
+      .action(act(ctx, async (mac: string, o: RunFlags) => {
+        try {
+          return await runAction(io, mac, o, a.run);
+        } catch (e) {
+          return reportError(io, e, Boolean(o.json));
+        }
+      }));
+  }
+
+  phone.command('show').description('what a phone holds: model, trust lists and their signers, LSC, TVS cache, status log').argument('<mac>', 'the phone, by MAC')
+    .option('--lab <dir>', 'lab directory (default: $TRUSTLAB_LAB or ./lab)')
+    .option('--json', 'print it as JSON')
+    .action(act(ctx, async (mac: string, o: { lab?: string; json?: boolean }) => {
+      try {
+        return await show(io, mac, o);
+      } catch (e) {
+        return reportError(io, e, Boolean(o.json));
+      }
+    }));
+
+  phone.command('list').description('the phones in the lab').option('--lab <dir>', 'lab directory (default: $TRUSTLAB_LAB or ./lab)').option('--json', 'print the list as JSON')
+    .action(act(ctx, async (o: { lab?: string; json?: boolean }) => {
+      try {
+        const store = new PhoneStore(labDir(o));
+        const records = (await Promise.all((await macsIn(store)).map((m) => store.loadRecord(m)))).filter((r): r is PhoneRecord => r !== undefined);
+        if (o.json) printJson(io, records.map((r) => ({ mac: r.mac, device: `SEP${r.mac}`, model: r.model, tftpServers: r.tftpServers })));
+        else for (const r of records) io.out(`SEP${r.mac}  ${phoneModel(r.model).productName.padEnd(10)}  TFTP ${r.tftpServers.join(', ')}\n`);
+        return EXIT.OK;
+      } catch (e) {
+        return reportError(io, e, Boolean(o.json));
+      }
+    }));
+}
+
+async function macsIn(store: PhoneStore): Promise<string[]> {
+  const names = await readdir(join(store.labDir, 'phones')).catch(() => [] as string[]);
+  return names.filter((n) => /^[0-9A-F]{12}$/.test(n)).sort();
+}
+
+async function add(io: CliIo, o: LabFlags & { mac?: string; model: string; profile: string; tftp?: string[] }): Promise<number> {
+  if (!['non-secure', 'authenticated', 'encrypted'].includes(o.profile)) throw new EmulatorError('USAGE', `--profile is non-secure, authenticated or encrypted, not "${o.profile}"`);
+  const model = phoneModel(o.model);
+  const { lab, cluster } = await openCluster(o);
+  const store = new PhoneStore(lab.dir);
+  const taken = new Set(await macsIn(store));
+  let mac = o.mac?.replace(/[:.-]/g, '').toUpperCase();
+  if (!mac) for (let i = 0; !mac || taken.has(mac); i++) mac = fleetMac(i, '00AC');
+  if (taken.has(mac)) throw new EmulatorError('USAGE', `phone ${mac} is already in the lab; \`trustlab phone show ${mac}\` shows it`);
+  const tftpServers = (o.tftp ?? [cluster.publisher.hostname]).map((t) => (cluster.state.nodes.some((n) => n.hostname === t) ? cluster.node(t).ipv4 : t));
+  const record = await manufacturePhone({ mac, model: model.id, tftpServers, manufacturing: lab.cas.manufacturing, pool: lab.pool, manufactured: new Date(Date.now() - 86_400_000) });
+  await cluster.upsertDevices([{ mac: record.mac, model: model.id, profile: o.profile as 'non-secure' }]);
+  await store.saveRecord(record);
+  if (o.json) printJson(io, { mac: record.mac, device: `SEP${record.mac}`, model: model.id, cluster: cluster.name, profile: o.profile, tftpServers });
+  else io.out(`SEP${record.mac} (${model.productName}) added to ${lab.dir}; provisioned on ${cluster.name} (${o.profile}); TFTP ${tftpServers.join(', ')}\nnext: trustlab phone boot ${record.mac}${o.lab ? ` --lab ${o.lab}` : ''}\n`);
+  return EXIT.OK;
+}
+
+async function loadPhone(labPath: string, mac: string): Promise<{ store: PhoneStore; record: PhoneRecord }> {
+  await Lab.open(labPath); // a clear error when the directory is not a lab
+  const store = new PhoneStore(labPath);
+  const m = mac.replace(/[:.-]/g, '').replace(/^SEP/i, '').toUpperCase();
+  const record = await store.loadRecord(m);
+  if (!record) throw new EmulatorError('IO_NOT_FOUND', `no phone ${m} in ${labPath}; \`trustlab phone list\` shows the phones, \`trustlab phone add\` makes one`);
+  return { store, record };
+}
+
+async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPhone) => void): Promise<number> {
+  const timeoutMs = int(o.timeout, '--timeout', 1, 86_400) * 1000;
+  const { store, record } = await loadPhone(labDir(o), mac);
+  const events = new EventBus<PhoneBusEvent>();
+  const say = (text: string): void => {
+    if (!o.json) io.out(`${new Date().toISOString()} ${text}\n`);
+  };
+  const statuses: string[] = [];
+  events.on('phone.status', (e) => {
+    statuses.push(e.message);
+    say(`status: ${e.message}`);
+  });
+  events.on('phone.settled', (e) => say(`${e.state}: ${e.reason}`));
+  const phone = new VirtualPhone(record, await store.loadFlash(record.mac), {
+    store, events, tftpPort: int(o.tftpPort, '--tftp-port', 1, 65535), httpPort: int(o.httpPort, '--http-port', 1, 65535),
+  });
+  if (o.authString !== undefined) {
+    if (!/^[0-9]{4,10}$/.test(o.authString)) throw new EmulatorError('USAGE', '--auth-string is 4 to 10 digits');
+    phone.enterAuthString(o.authString);
+  }
+  run(phone);
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    phone.whenIdle().then(() => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (!settled) phone.powerOff();
+  await phone.flushed();
+  const s = phone.settled;
+  const outcome = { device: phone.device, model: record.model, state: settled ? s.state : 'timeout', reason: settled ? s.reason : `not settled within ${o.timeout} s (phase ${phone.state.phase})`, statuses, boot: phone.state.boot };
+  if (o.json) printJson(io, outcome);
+  else io.out(`${phone.device}: ${outcome.state} — ${outcome.reason}\n`);
+  return outcome.state === 'registered' ? EXIT.OK : EXIT.NEGATIVE;
+}
+
+function signerOf(b64: string | undefined): string | undefined {
+  if (!b64) return undefined;
+  try {
+    return decodeTrustList(Buffer.from(b64, 'base64')).header.signerName;
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+async function show(io: CliIo, mac: string, o: { lab?: string; json?: boolean }): Promise<number> {
+  const { store, record } = await loadPhone(labDir(o), mac);
+  const flash = await store.loadFlash(record.mac);
+  const now = Date.now();
+  const view = {
+    device: `SEP${record.mac}`, model: record.model, product: phoneModel(record.model).productName, tftpServers: record.tftpServers,
+    ctlSigner: signerOf(flash?.ctl) ?? null, itlSigner: signerOf(flash?.itl) ?? null, lsc: Boolean(flash?.lsc), config: Boolean(flash?.config),
+    tvsCache: (flash?.tvsCache ?? []).filter((c) => c.expiresAt > now).map((c) => ({ sha256: c.sha256, roles: c.roles, expiresAt: new Date(c.expiresAt).toISOString() })),
+    log: (flash?.log ?? []).slice(-20).map((l) => ({ at: new Date(l.at).toISOString(), message: l.message })),
+  };
+  if (o.json) printJson(io, view);
+  else {
+    io.out(`${view.device}  ${view.product}  TFTP ${view.tftpServers.join(', ')}\n`);
+    io.out(`  CTL: ${view.ctlSigner ? `signed by ${view.ctlSigner}` : 'none'}\n  ITL: ${view.itlSigner ? `signed by ${view.itlSigner}` : 'none'}\n`);
+    io.out(`  LSC: ${view.lsc ? 'yes' : 'no'}; cached config: ${view.config ? 'yes' : 'no'}; TVS cache: ${view.tvsCache.length} certificate(s)\n`);
+    if (view.log.length) io.out(`  recent status log:\n${view.log.map((l) => `    ${l.at}  ${l.message}\n`).join('')}`);
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { ROOT, trustlab } from './helpers/cli.js';
+
+/**
+ * `trustlab phone` as a tester uses it (issue 6's phone by hand): add a phone to a lab, serve the
+ * cluster from another process, boot and reset the phone over real sockets, read its flash.
+ */
+const BIN = resolve(ROOT, 'bin/trustlab.js');
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** `trustlab serve --lab … --json` in a child; resolves with the TFTP and HTTP ports of the publisher. */
+function serve(lab: string): Promise<{ tftp: number; http: number }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--lab', lab, '--tftp-port', '0', '--http-port', '0', '--poll-ms', '100', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUSTLAB_KEYPOOL: resolve(ROOT, '.trustlab-keypool') } });
+  children.push(child);
+  return new Promise((res, rej) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const l = JSON.parse(buf.slice(0, i)) as { type: string; nodes?: Array<{ tftp: { port: number }; http: { port: number } }> };
+        buf = buf.slice(i + 1);
+        if (l.type === 'serve.listening') res({ tftp: l.nodes![0]!.tftp.port, http: l.nodes![0]!.http.port });
+      }
+    });
+    child.on('exit', (code) => rej(new Error(`serve exited ${code}`)));
+  });
+}
+
+it('adds a phone, boots it against a served cluster, and a security reset takes the ITL again on first use', async () => {
+  const lab = mkdtempSync(join(tmpdir(), 'phone-lab-'));
+  const net = `127.${randomInt(2, 250)}.${randomInt(1, 250)}`;
+  expect((await trustlab(['cluster', 'init', 'A', '--lab', lab, '--release', '12.5', '--nodes', 'pub', '--addresses', `${net}.10`])).code).toBe(0);
+  const added = await trustlab(['phone', 'add', '--lab', lab, '--model', '8861', '--json']);
+  expect(added.code).toBe(0);
+  const phone = JSON.parse(added.stdout) as { mac: string; device: string; tftpServers: string[] };
+  expect(phone).toMatchObject({ mac: '00AC00000000', device: 'SEP00AC00000000', tftpServers: [`${net}.10`] });
+  expect((await trustlab(['phone', 'add', '--lab', lab, '--mac', '00AC00000000'])).code).toBe(64);
+
+  const ports = await serve(lab);
+  const where = ['--lab', lab, '--tftp-port', String(ports.tftp), '--http-port', String(ports.http)];
+  const boot = await trustlab(['phone', 'boot', phone.mac, ...where]);
+  expect(boot.code).toBe(0);
+  expect(boot.stdout).toContain('status: ITL installed');
+  expect(boot.stdout).toMatch(/SEP00AC00000000: registered — registered to [0-9.]+ over TCP/);
+
+  const shown = JSON.parse((await trustlab(['phone', 'show', phone.mac, '--lab', lab, '--json'])).stdout) as { itlSigner: string | null; config: boolean; log: Array<{ message: string }> };
+  expect(shown.itlSigner).toMatch(/^CN=ITLRECOVERY_pub/);
+  expect(shown.config).toBe(true);
+  expect(shown.log.map((l) => l.message)).toContain('Using leap of faith to accept TL file');
+
+  const again = await trustlab(['phone', 'security-reset', phone.mac, ...where, '--json']);
+  expect(again.code).toBe(0);
+  const out = JSON.parse(again.stdout) as { state: string; statuses: string[] };
+  expect(out.state).toBe('registered');
+  expect(out.statuses).toEqual(['Erasing CTL and ITL files', 'ITL installed']);
+
+  const missing = await trustlab(['phone', 'boot', '00AC0000FFFF', '--lab', lab]);
+  expect(missing.code).toBe(66);
+  expect(missing.stderr).toContain('trustlab phone list');
+}, 120_000);
+
+it.each([['phone'], ['phone', 'add'], ['phone', 'boot'], ['phone', 'reset'], ['phone', 'security-reset'], ['phone', 'factory-reset'], ['phone', 'show'], ['phone', 'list']])('trustlab %s … --help', async (...args) => {
+  const r = await trustlab([...args, '--help']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^Usage: trustlab phone/);
+});
