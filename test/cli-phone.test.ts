@@ -56,6 +56,13 @@ it('adds a phone, boots it against a served cluster, and a security reset takes 
   expect(shown.config).toBe(true);
   expect(shown.log.map((l) => l.message)).toContain('Using leap of faith to accept TL file');
 
+  // SC-23 from the terminal: TVS vouches for the publisher's Tomcat, and the answer is kept in flash.
+  const dir = await trustlab(['phone', 'directory', phone.mac, ...where]);
+  expect(dir.code).toBe(0);
+  expect(dir.stdout).toMatch(/directory https:\/\/[0-9.]+:8443\/ccmcip\/xmldirectory\.jsp: loaded — "Corporate Directory" \(server certificate trusted by tvs\)/);
+  const cached = await trustlab(['phone', 'directory', phone.mac, ...where]);
+  expect(cached.stdout).toContain('(server certificate trusted by tvs-cache)');
+
   const again = await trustlab(['phone', 'security-reset', phone.mac, ...where, '--json']);
   expect(again.code).toBe(0);
   const out = JSON.parse(again.stdout) as { state: string; statuses: string[] };
@@ -67,7 +74,7 @@ it('adds a phone, boots it against a served cluster, and a security reset takes 
   expect(missing.stderr).toContain('trustlab phone list');
 }, 120_000);
 
-it.each([['phone'], ['phone', 'add'], ['phone', 'boot'], ['phone', 'reset'], ['phone', 'security-reset'], ['phone', 'factory-reset'], ['phone', 'show'], ['phone', 'list']])('trustlab %s … --help', async (...args) => {
+it.each([['phone'], ['phone', 'add'], ['phone', 'boot'], ['phone', 'directory'], ['phone', 'reset'], ['phone', 'security-reset'], ['phone', 'factory-reset'], ['phone', 'show'], ['phone', 'list']])('trustlab %s … --help', async (...args) => {
   const r = await trustlab([...args, '--help']);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Usage: trustlab phone/);

@@ -29,12 +29,17 @@ interface RunFlags {
   json?: boolean;
 }
 
-const ACTIONS = {
+const ACTIONS: Record<string, { describe: string; run: (p: VirtualPhone) => void; then?: (p: VirtualPhone) => void }> = {
   boot: { describe: 'power the phone on: CTL, ITL, config, CAPF if asked, registration', run: (p: VirtualPhone) => p.powerOn() },
+  directory: {
+    describe: 'boot, then open the corporate directory (HTTPS, the server certificate checked through the trust list or TVS)',
+    run: (p: VirtualPhone) => p.powerOn(),
+    then: (p: VirtualPhone) => p.openDirectory(),
+  },
   reset: { describe: 'reset the phone (Device > Reset): the same boot, from what its flash holds', run: (p: VirtualPhone) => p.reset() },
   'security-reset': { describe: '"Reset security settings": erase the CTL and ITL, then boot', run: (p: VirtualPhone) => p.securityReset() },
   'factory-reset': { describe: 'factory reset: erase the CTL, ITL, config and LSC, then boot', run: (p: VirtualPhone) => p.factoryReset() },
-} as const;
+};
 
 export function registerPhone(program: Command, ctx: CliContext): void {
   const io = ctx.io;
@@ -62,10 +67,10 @@ export function registerPhone(program: Command, ctx: CliContext): void {
       .option('--timeout <seconds>', 'give up waiting for the phone to settle after this long', '60')
       .option('--auth-string <digits>', 'CAPF authentication string, typed on the phone before it boots')
       .option('--json', 'print the outcome as JSON')
-      .addHelpText('after', '\nExit codes: 0 the phone registered; 1 it settled in another state (the reason is printed); 64 usage; 66 no such phone.')
+      .addHelpText('after', `\nExit codes: 0 the phone registered${a.then ? ' and the directory loaded' : ''}; 1 otherwise (the reason is printed); 64 usage; 66 no such phone.`)
       .action(act(ctx, async (mac: string, o: RunFlags) => {
         try {
-          return await runAction(io, mac, o, a.run);
+          return await runAction(io, mac, o, a.run, a.then);
         } catch (e) {
           return reportError(io, e, Boolean(o.json));
         }
@@ -129,7 +134,7 @@ async function loadPhone(labPath: string, mac: string): Promise<{ store: PhoneSt
   return { store, record };
 }
 
-async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPhone) => void): Promise<number> {
+async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPhone) => void, then?: (p: VirtualPhone) => void): Promise<number> {
   const timeoutMs = int(o.timeout, '--timeout', 1, 86_400) * 1000;
   const { store, record } = await loadPhone(labDir(o), mac);
   const events = new EventBus<PhoneBusEvent>();
@@ -149,20 +154,34 @@ async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPh
     if (!/^[0-9]{4,10}$/.test(o.authString)) throw new EmulatorError('USAGE', '--auth-string is 4 to 10 digits');
     phone.enterAuthString(o.authString);
   }
+  const deadline = Date.now() + timeoutMs;
+  const idle = async (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const ok = await Promise.race([
+      phone.whenIdle().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now())))),
+    ]);
+    clearTimeout(timer);
+    return ok;
+  };
   run(phone);
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    phone.whenIdle().then(() => true),
-    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
-  ]);
-  clearTimeout(timer);
+  let settled = await idle();
+  if (settled && then && phone.settled.state === 'registered') {
+    then(phone);
+    settled = await idle();
+  }
   if (!settled) phone.powerOff();
   await phone.flushed();
   const s = phone.settled;
-  const outcome = { device: phone.device, model: record.model, state: settled ? s.state : 'timeout', reason: settled ? s.reason : `not settled within ${o.timeout} s (phase ${phone.state.phase})`, statuses, boot: phone.state.boot };
+  const service = then ? phone.state.lastService : undefined;
+  const outcome = { device: phone.device, model: record.model, state: settled ? s.state : 'timeout', reason: settled ? s.reason : `not settled within ${o.timeout} s (phase ${phone.state.phase})`, statuses, boot: phone.state.boot, ...(service ? { service } : {}) };
   if (o.json) printJson(io, outcome);
-  else io.out(`${phone.device}: ${outcome.state} — ${outcome.reason}\n`);
-  return outcome.state === 'registered' ? EXIT.OK : EXIT.NEGATIVE;
+  else {
+    io.out(`${phone.device}: ${outcome.state} — ${outcome.reason}\n`);
+    if (service) io.out(`directory ${service.url}: ${service.outcome} — ${service.reason}${service.trustedBy ? ` (server certificate trusted by ${service.trustedBy})` : ''}\n`);
+  }
+  const ok = outcome.state === 'registered' && (!then || service?.outcome === 'loaded');
+  return ok ? EXIT.OK : EXIT.NEGATIVE;
 }
 
 function signerOf(b64: string | undefined): string | undefined {
