@@ -27,7 +27,7 @@ interface FuzzFlags {
 
 export function registerFuzz(program: Command, ctx: CliContext): void {
   const io = ctx.io;
-  const group = program.command('fuzz').description('structure-aware fuzzing of ITL/CTL/.sgn files and the TVS and TFTP codecs, with oracles that catch crashes and false accepts');
+  const group = program.command('fuzz').description('structure-aware fuzzing of ITL/CTL/.sgn files and of the TVS and TFTP codecs and servers, with oracles that catch crashes, false accepts and servers that stop answering');
   group
     .command('run', { isDefault: true })
     .description('fuzz one input kind (the default: `trustlab fuzz itl …` means `trustlab fuzz run itl …`)')
