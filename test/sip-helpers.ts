@@ -1,5 +1,5 @@
-import { connect as tcpConnect } from 'node:net';
-import { connect, type ConnectionOptions } from 'node:tls';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { CipherPolicyName, RegistrarDevice, RegistrarIdentity, RegistrarPolicy } from '../src/ucm/sip/index.js';
 
 /**
@@ -63,10 +63,12 @@ export type SipClientResult =
   | { ok: true; response: string; cipher?: string; protocol?: string; serverCertificate?: Uint8Array }
   | { ok: false; code: string; message: string; cipher?: string };
 
-/** Opens TLS, sends `payload` (default a REGISTER) and resolves with the first response head, or the error. */
-export function tlsSend(port: number, tlsOptions: ConnectionOptions, payload: string | Uint8Array): Promise<SipClientResult> {
+/**
+ * Sends `payload` once `ready` fires and resolves with the first response head (and whatever
+ * `facts` reads off the socket then), or the error.
+ */
+function sendForHead<S extends Socket>(s: S, ready: 'connect' | 'secureConnect', payload: string | Uint8Array, facts: (s: S) => Partial<SipClientResult & { ok: true }> = () => ({})): Promise<SipClientResult> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...tlsOptions });
     let buf = '';
     let done = false;
     const finish = (r: SipClientResult): void => {
@@ -75,41 +77,29 @@ export function tlsSend(port: number, tlsOptions: ConnectionOptions, payload: st
       s.destroy();
       resolve(r);
     };
-    s.on('secureConnect', () => s.write(payload));
+    s.on(ready, () => s.write(payload));
     s.on('data', (d: Buffer) => {
       buf += d.toString('latin1');
-      if (buf.includes('\r\n\r\n')) {
-        const cipher = s.getCipher()?.name;
-        const protocol = s.getProtocol() ?? undefined;
-        const peer = s.getPeerX509Certificate();
-        finish({ ok: true, response: buf, ...(cipher ? { cipher } : {}), ...(protocol ? { protocol } : {}), ...(peer ? { serverCertificate: new Uint8Array(peer.raw) } : {}) });
-      }
+      if (buf.includes('\r\n\r\n')) finish({ ...facts(s), ok: true, response: buf });
     });
     s.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, code: err.code ?? 'ERROR', message: err.message }));
     s.on('close', () => finish(buf ? { ok: true, response: buf } : { ok: false, code: 'CLOSED', message: 'closed without a response' }));
   });
 }
 
+/** Opens TLS, sends `payload` (default a REGISTER) and resolves with the first response head, or the error. */
+export function tlsSend(port: number, tlsOptions: ConnectionOptions, payload: string | Uint8Array): Promise<SipClientResult> {
+  return sendForHead(connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...tlsOptions }), 'secureConnect', payload, (s: TLSSocket) => {
+    const cipher = s.getCipher()?.name;
+    const protocol = s.getProtocol() ?? undefined;
+    const peer = s.getPeerX509Certificate();
+    return { ...(cipher ? { cipher } : {}), ...(protocol ? { protocol } : {}), ...(peer ? { serverCertificate: new Uint8Array(peer.raw) } : {}) };
+  });
+}
+
 /** Same over plain TCP (5060). */
 export function tcpSend(port: number, payload: string | Uint8Array): Promise<SipClientResult> {
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: '127.0.0.1', port });
-    let buf = '';
-    let done = false;
-    const finish = (r: SipClientResult): void => {
-      if (done) return;
-      done = true;
-      s.destroy();
-      resolve(r);
-    };
-    s.on('connect', () => s.write(payload));
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n\r\n')) finish({ ok: true, response: buf });
-    });
-    s.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, code: err.code ?? 'ERROR', message: err.message }));
-    s.on('close', () => finish(buf ? { ok: true, response: buf } : { ok: false, code: 'CLOSED', message: 'closed without a response' }));
-  });
+  return sendForHead(tcpConnect({ host: '127.0.0.1', port }), 'connect', payload);
 }
 
 /** The status line's code of a response text. */

@@ -54,19 +54,28 @@ function malformed(where: string, why: string): EmulatorError {
   return new EmulatorError('BULK_MALFORMED', `${where}: ${why}; use the output of trustlab bulk export / consolidate`);
 }
 
-async function readManifest(dir: string, name: string): Promise<BulkCertificate[]> {
+/** A cluster's export in `dir/name`, or undefined when that directory holds no manifest (not an export). */
+async function readManifest(dir: string, name: string): Promise<BulkCertificate[] | undefined> {
   const path = join(dir, name, 'manifest.json');
+  const text = await readFile(path, 'utf8').catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code === 'ENOENT') return undefined;
+    throw new EmulatorError('BULK_MALFORMED', `${path}: ${cause.message}`, { cause });
+  });
+  if (text === undefined) return undefined;
   let m: BulkManifest;
   try {
-    m = JSON.parse(await readFile(path, 'utf8')) as BulkManifest;
+    m = JSON.parse(text) as BulkManifest;
   } catch (cause) {
     throw new EmulatorError('BULK_MALFORMED', `${path}: not readable JSON`, { cause });
   }
   if (m.format !== 'trustlab-bulk-1' || typeof m.cluster !== 'string' || !Array.isArray(m.certificates)) throw malformed(path, 'not a bulk export manifest');
   const out: BulkCertificate[] = [];
   for (const c of m.certificates) {
-    if (!BULK_TYPES.includes(c.type) || typeof c.file !== 'string' || c.file.includes('..')) throw malformed(path, `bad entry ${JSON.stringify(c).slice(0, 80)}`);
-    out.push({ cluster: m.cluster, type: c.type, node: String(c.node), pem: await readFile(join(dir, name, c.file), 'utf8') });
+    if (!c || typeof c !== 'object' || !BULK_TYPES.includes(c.type) || typeof c.file !== 'string' || c.file.includes('..')) throw malformed(path, `bad entry ${JSON.stringify(c)?.slice(0, 80)}`);
+    const pem = await readFile(join(dir, name, c.file), 'utf8').catch((cause: unknown) => {
+      throw new EmulatorError('BULK_MALFORMED', `${path} lists ${c.file}, which cannot be read (${(cause as Error).message}); export the cluster again`, { cause });
+    });
+    out.push({ cluster: m.cluster, type: c.type, node: String(c.node), pem });
   }
   return out;
 }
@@ -79,10 +88,7 @@ export async function bulkConsolidate(dir: string, now: Date): Promise<Consolida
   const certificates: BulkCertificate[] = [];
   const clusters: string[] = [];
   for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
-    const certs = await readManifest(dir, e.name).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    });
+    const certs = await readManifest(dir, e.name);
     if (!certs) continue;
     clusters.push(e.name);
     certificates.push(...certs);
@@ -104,7 +110,7 @@ export async function readConsolidated(dir: string): Promise<ConsolidatedBundle>
   }
   if (b.format !== 'trustlab-bulk-consolidated-1' || !Array.isArray(b.certificates)) throw malformed(path, 'not a consolidated bundle');
   for (const c of b.certificates) {
-    if (!BULK_TYPES.includes(c.type) || typeof c.pem !== 'string' || typeof c.cluster !== 'string') throw malformed(path, 'bad certificate entry');
+    if (!c || typeof c !== 'object' || !BULK_TYPES.includes(c.type) || typeof c.pem !== 'string' || typeof c.cluster !== 'string') throw malformed(path, 'bad certificate entry');
   }
   return b;
 }

@@ -45,33 +45,24 @@ const RELEASE_14: ReleaseProfile = {
   loadPrefix: '14-0',
 };
 
+const RELEASE_11_5: ReleaseProfile = {
+  itlSigner: 'CallManager',
+  ctlSigner: 'CallManager',
+  itlRecoveryClusterWide: false,
+  multiServerSelfSigned: false,
+  multiServerPurposes: ['CallManager', 'CallManager-ECDSA', 'tomcat', 'tomcat-ECDSA'],
+  phoneInteractionParam: false,
+  callManagerRestarts: ['CallManager', 'TVS', 'TFTP'],
+  callManagerRestartAutomatic: false,
+  defaultValidityYears: 5,
+  itlRecoveryValidityYears: 5,
+  loadPrefix: '11-5',
+};
+
 export const RELEASE_PROFILES: Readonly<Record<Release, ReleaseProfile>> = {
-  '11.5': {
-    itlSigner: 'CallManager',
-    ctlSigner: 'CallManager',
-    itlRecoveryClusterWide: false,
-    multiServerSelfSigned: false,
-    multiServerPurposes: ['CallManager', 'CallManager-ECDSA', 'tomcat', 'tomcat-ECDSA'],
-    phoneInteractionParam: false,
-    callManagerRestarts: ['CallManager', 'TVS', 'TFTP'],
-    callManagerRestartAutomatic: false,
-    defaultValidityYears: 5,
-    itlRecoveryValidityYears: 5,
-    loadPrefix: '11-5',
-  },
-  '12.5': {
-    itlSigner: 'ITLRecovery',
-    ctlSigner: 'ITLRecovery',
-    itlRecoveryClusterWide: true,
-    multiServerSelfSigned: false,
-    multiServerPurposes: ['CallManager', 'CallManager-ECDSA', 'tomcat', 'tomcat-ECDSA'],
-    phoneInteractionParam: false,
-    callManagerRestarts: ['CallManager', 'TVS', 'TFTP'],
-    callManagerRestartAutomatic: false,
-    defaultValidityYears: 5,
-    itlRecoveryValidityYears: 5,
-    loadPrefix: '12-5',
-  },
+  '11.5': RELEASE_11_5,
+  /** 12.5 differs from 11.5 in who signs: ITLRecovery, one cluster-wide certificate (CONT-2). */
+  '12.5': { ...RELEASE_11_5, itlSigner: 'ITLRecovery', ctlSigner: 'ITLRecovery', itlRecoveryClusterWide: true, loadPrefix: '12-5' },
   '14': RELEASE_14,
   /** 15 behaves as 14SU1+ for trust (Table 7: HAProxy only). */
   '15': { ...RELEASE_14, loadPrefix: '15-0' },

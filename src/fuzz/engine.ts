@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { findingId, saveScene, type Finding } from './findings.js';
+import { FindingLog, findingId, saveScene, type Finding } from './findings.js';
 import { minimise } from './minimise.js';
-import { MUTATORS, mutate, SGN_MUTATORS, type MutationContext } from './mutators.js';
+import { MUTATOR_GROUPS, MUTATORS, mutate, SGN_MUTATORS, type MutationContext } from './mutators.js';
 import { Rng } from './rng.js';
 import type { FuzzSetup } from './setup.js';
 import { execCodec, execPhone, PRODUCTION_SUBJECT, type ExecResult, type FuzzKind, type PhoneScene, type PhoneSubject } from './targets.js';
@@ -69,15 +69,13 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   // Re-signing costs an RSA signature and only matters to trust decisions, not to parsers.
   const signing = new Set(['sign-with-other-key', 'duplicate-sast-other-key', 'mislabelled-digest']);
   const names = o.kind === 'sgn' ? SGN_MUTATORS
-    : o.kind === 'tvs' || o.kind === 'tftp' ? ['bit-flip', 'byte-set', 'truncate', 'splice', 'insert-bytes']
+    : o.kind === 'tvs' || o.kind === 'tftp' ? MUTATOR_GROUPS.bytes
     : Object.keys(MUTATORS).filter((n) => o.target === 'phone' || !signing.has(n));
   const scenes: PhoneScene[] = o.target === 'phone' && o.kind !== 'tvs' && o.kind !== 'tftp' ? o.setup.scenes[o.kind] : [];
   const subject = o.subject ?? PRODUCTION_SUBJECT;
   const features = new Set<string>();
   const errorCodes = new Set<string>();
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const byKind: Record<string, number> = {};
+  const log = new FindingLog(o.onFinding);
   let accepted = 0;
   let disagreements = 0;
   const t0 = performance.now();
@@ -87,7 +85,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const deadline = o.timeMs ? t0 + o.timeMs : Number.POSITIVE_INFINITY;
   const status = (): FuzzStatus => {
     const elapsedMs = performance.now() - t0;
-    return { execs, elapsedMs, execsPerSecond: execs / Math.max(elapsedMs / 1000, 1e-9), findings: findings.length, errorCodes: [...errorCodes].sort(), features: features.size, corpus: corpus.length, accepted, disagreements, byKind };
+    return { execs, elapsedMs, execsPerSecond: execs / Math.max(elapsedMs / 1000, 1e-9), findings: log.findings.length, errorCodes: [...errorCodes].sort(), features: features.size, corpus: corpus.length, accepted, disagreements, byKind: log.byKind };
   };
   const exec = (bytes: Uint8Array, scene: PhoneScene | undefined): ExecResult => (o.target === 'phone' && scene ? execPhone(o.kind as 'itl', bytes, scene, subject) : execCodec(o.kind, bytes));
 
@@ -125,11 +123,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
         if (corpus.length >= CORPUS_LIMIT) corpus.splice(seeds.length + rng.int(corpus.length - seeds.length), 1);
         corpus.push(bytes);
       }
-      if (!r.finding) continue;
-      byKind[r.finding.kind] = (byKind[r.finding.kind] ?? 0) + 1;
-      const key = `${r.finding.kind}:${r.finding.message.replace(/[0-9]+/g, '#')}:${scene?.name ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (!r.finding || !log.isNew(r.finding.kind, r.finding.message, scene?.name)) continue;
       const kind = r.finding.kind;
       const small = o.minimise === false ? undefined : minimise(bytes, (b) => exec(b, scene).finding?.kind === kind, 400);
       const finding: Finding = {
@@ -146,15 +140,14 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
         ...(small ? { minimised: Buffer.from(small).toString('base64') } : {}),
         ...(scene ? { scene: saveScene(scene.name, scene.flash, scene.reference, scene.reference.tvs.filter((d) => scene.tvsVouches(d))) } : {}),
       };
-      findings.push(finding);
-      await o.onFinding?.(finding);
+      await log.keep(finding);
     }
   } finally {
     Error.stackTraceLimit = stackLimit;
   }
   const s = status();
   o.onStatus?.(s);
-  return { status: s, findings };
+  return { status: s, findings: log.findings };
 }
 
 /** Replays a saved finding: runs its input (and minimised input) through the same oracle again. */

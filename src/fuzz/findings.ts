@@ -39,6 +39,39 @@ export function findingId(kind: string, message: string, input: Uint8Array): str
   return createHash('sha256').update(kind).update(message.replace(/[0-9]+/g, '#')).update(input).digest('hex').slice(0, 12);
 }
 
+/**
+ * The findings of one run, deduplicated: every occurrence counts toward `byKind`, but only the
+ * first of each kind, message shape (numbers blanked) and scope (a phone scene) is kept and
+ * handed to `onFinding`.
+ */
+export class FindingLog {
+  readonly findings: Finding[] = [];
+  readonly byKind: Record<string, number> = {};
+  readonly #seen = new Set<string>();
+
+  constructor(private readonly onFinding?: (f: Finding) => void | Promise<void>) {}
+
+  /** Counts an occurrence; true when it is the first of its kind, shape and scope. */
+  isNew(kind: FindingKind, message: string, scope = ''): boolean {
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+    const key = `${kind}:${message.replace(/[0-9]+/g, '#')}:${scope}`;
+    if (this.#seen.has(key)) return false;
+    this.#seen.add(key);
+    return true;
+  }
+
+  async keep(f: Finding): Promise<void> {
+    this.findings.push(f);
+    await this.onFinding?.(f);
+  }
+
+  /** A finding with no scene, kept when it is new. */
+  async report(f: Omit<Finding, 'formatVersion' | 'id'>): Promise<void> {
+    const input = new Uint8Array(Buffer.from(f.input, 'base64'));
+    if (this.isNew(f.kind, f.message)) await this.keep({ formatVersion: 1, id: findingId(f.kind, f.message, input), ...f });
+  }
+}
+
 export function saveScene(name: string, flash: { itl?: string; ctl?: string }, ref: ReferenceContext, vouched: Uint8Array[]): SavedScene {
   const b64 = (d: Uint8Array): string => Buffer.from(d).toString('base64');
   return { name, flash: { ...(flash.itl ? { itl: flash.itl } : {}), ...(flash.ctl ? { ctl: flash.ctl } : {}) }, trusted: ref.trusted.map(b64), tvs: vouched.map(b64), firstUse: ref.firstUse, ...(ref.signedFile ? { signedFile: true } : {}) };

@@ -7,8 +7,8 @@ import { certOf, identityOf } from '../cluster/index.js';
 import { clusterTvsAuthority } from '../cluster/serve/index.js';
 import { systemClock } from '../shared/clock.js';
 import type { FuzzStatus } from './engine.js';
-import { findingId, type Finding } from './findings.js';
-import { mutate, type MutationContext } from './mutators.js';
+import { FindingLog, type Finding } from './findings.js';
+import { mutate, MUTATOR_GROUPS, type MutationContext } from './mutators.js';
 import { Rng } from './rng.js';
 import type { FuzzSetup } from './setup.js';
 import type { FindingKind } from './targets.js';
@@ -32,7 +32,6 @@ import type { FindingKind } from './targets.js';
  * only, and the message says how many mutants preceded it.
  */
 export const PROBE_EVERY = 64;
-const MUTATORS = ['bit-flip', 'byte-set', 'truncate', 'splice', 'insert-bytes'];
 /** The fuzzer's own source address, apart from the probe's, so per-client caps never block a probe. */
 const FUZZ_ADDRESS = '127.0.0.3';
 const PROBE_ADDRESS = '127.0.0.2';
@@ -74,9 +73,7 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ status: FuzzSt
   const rng = new Rng(`${o.seed}/served/${o.kind}`);
   const corpus = [...o.setup.seeds[o.kind]];
   const mctx: MutationContext = { rng, corpus, rogue: o.setup.rogue, forged: o.setup.forged, kind: 'list' };
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const byKind: Record<string, number> = {};
+  const log = new FindingLog(o.onFinding);
   let execs = 0;
   let sinceProbe = 0;
   let last: { bytes: Uint8Array; applied: string[] } = { bytes: corpus[0]!, applied: [] };
@@ -84,16 +81,9 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ status: FuzzSt
   const onUncaught = (e: Error): void => void uncaught.push(e);
   process.on('uncaughtException', onUncaught);
   const t0 = performance.now();
-  const status = (): FuzzStatus => ({ execs, elapsedMs: performance.now() - t0, execsPerSecond: execs / Math.max((performance.now() - t0) / 1000, 1e-9), findings: findings.length, errorCodes: [], features: h.replies.size, corpus: corpus.length, accepted: 0, disagreements: 0, byKind, replies: [...h.replies].sort() });
-  const report = async (kind: FindingKind, message: string): Promise<void> => {
-    byKind[kind] = (byKind[kind] ?? 0) + 1;
-    const key = `${kind}:${message.replace(/[0-9]+/g, '#')}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const f: Finding = { formatVersion: 1, id: findingId(kind, message, last.bytes), fuzzKind: o.kind, target: 'served', kind, message, seed: o.seed, iteration: execs, mutators: last.applied, input: Buffer.from(last.bytes).toString('base64') };
-    findings.push(f);
-    await o.onFinding?.(f);
-  };
+  const status = (): FuzzStatus => ({ execs, elapsedMs: performance.now() - t0, execsPerSecond: execs / Math.max((performance.now() - t0) / 1000, 1e-9), findings: log.findings.length, errorCodes: [], features: h.replies.size, corpus: corpus.length, accepted: 0, disagreements: 0, byKind: log.byKind, replies: [...h.replies].sort() });
+  const report = (kind: FindingKind, message: string): Promise<void> =>
+    log.report({ fuzzKind: o.kind, target: 'served', kind, message, seed: o.seed, iteration: execs, mutators: last.applied, input: Buffer.from(last.bytes).toString('base64') });
   const check = async (): Promise<void> => {
     for (const e of uncaught.splice(0)) await report('crash', `uncaught ${e.name}: ${e.message}`);
     const down = await h.probe();
@@ -105,7 +95,7 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ status: FuzzSt
     const runs = o.runs ?? (o.timeMs ? Number.POSITIVE_INFINITY : 10_000);
     const deadline = o.timeMs ? t0 + o.timeMs : Number.POSITIVE_INFINITY;
     for (let i = 0; i < runs && performance.now() < deadline && !o.signal?.aborted; i++) {
-      last = mutate(rng.pick(corpus), mctx, MUTATORS);
+      last = mutate(rng.pick(corpus), mctx, MUTATOR_GROUPS.bytes);
       const bad = await h.send(last.bytes, rng);
       execs++;
       sinceProbe++;
@@ -122,7 +112,7 @@ export async function fuzzServer(o: FuzzServerOptions): Promise<{ status: FuzzSt
   }
   const s = status();
   o.onStatus?.(s);
-  return { status: s, findings };
+  return { status: s, findings: log.findings };
 }
 
 /** Waits (up to 10 s) for the server's transfers or connections to end once nothing is sent. */

@@ -6,7 +6,7 @@ import { manufacturePhone, VirtualPhone, type PhoneBusEvent } from '../../phones
 import { EventBus } from '../shared/events.js';
 import * as M from '../../phones/machine/messages.js';
 import type { FuzzStatus } from './engine.js';
-import { findingId, type Finding } from './findings.js';
+import { FindingLog, type Finding } from './findings.js';
 import { mutate, MUTATORS, type MutationContext } from './mutators.js';
 import { referenceRecords, referenceVerdict } from './reference.js';
 import { Rng } from './rng.js';
@@ -42,24 +42,15 @@ export async function fuzzServed(o: { kind: 'itl' | 'ctl'; seed: string; runs?: 
   await A.upsertDevices(phones.map((p) => ({ mac: p.record.mac, model: p.model.id })));
   for (const p of phones) p.powerOn();
   await Promise.all(phones.map((p) => p.whenIdle()));
-  const findings: Finding[] = [];
-  const seen = new Set<string>();
-  const byKind: Record<string, number> = {};
+  const log = new FindingLog(o.onFinding);
   let execs = 0;
   let accepted = 0;
   const t0 = performance.now();
   const runs = o.runs ?? (o.timeMs ? Number.POSITIVE_INFINITY : 200);
   const deadline = o.timeMs ? t0 + o.timeMs : Number.POSITIVE_INFINITY;
-  const status = (): FuzzStatus => ({ execs, elapsedMs: performance.now() - t0, execsPerSecond: execs / Math.max((performance.now() - t0) / 1000, 1e-9), findings: findings.length, errorCodes: [], features: 0, corpus: corpus.length, accepted, disagreements: 0, byKind });
-  const report = async (kind: Finding['kind'], message: string, bytes: Uint8Array, iteration: number, applied: string[]): Promise<void> => {
-    byKind[kind] = (byKind[kind] ?? 0) + 1;
-    const key = `${kind}:${message.replace(/[0-9]+/g, '#')}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const f: Finding = { formatVersion: 1, id: findingId(kind, message, bytes), fuzzKind: o.kind, target: 'served', kind, message, seed: o.seed, iteration, mutators: applied, input: Buffer.from(bytes).toString('base64') };
-    findings.push(f);
-    await o.onFinding?.(f);
-  };
+  const status = (): FuzzStatus => ({ execs, elapsedMs: performance.now() - t0, execsPerSecond: execs / Math.max((performance.now() - t0) / 1000, 1e-9), findings: log.findings.length, errorCodes: [], features: 0, corpus: corpus.length, accepted, disagreements: 0, byKind: log.byKind });
+  const report = (kind: Finding['kind'], message: string, bytes: Uint8Array, iteration: number, applied: string[]): Promise<void> =>
+    log.report({ fuzzKind: o.kind, target: 'served', kind, message, seed: o.seed, iteration, mutators: applied, input: Buffer.from(bytes).toString('base64') });
   try {
     for (let i = 0; i < runs && performance.now() < deadline && !o.signal?.aborted; i++) {
       const { bytes, applied } = mutate(seed, mctx, Object.keys(MUTATORS));
@@ -94,5 +85,5 @@ export async function fuzzServed(o: { kind: 'itl' | 'ctl'; seed: string; runs?: 
   }
   const s = status();
   o.onStatus?.(s);
-  return { status: s, findings };
+  return { status: s, findings: log.findings };
 }

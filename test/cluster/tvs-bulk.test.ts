@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,18 @@ describe('TVS lookup (TVS-6)', () => {
 });
 
 describe('Bulk certificate management (MIG-2, SC-11)', () => {
+  it('consolidate skips a directory that holds no export, and refuses an export whose listed file is gone', async () => {
+    const sftp = mkdtempSync(join(tmpdir(), 'sftp-'));
+    const now = new Date(clock.now());
+    await bulkExport(B.state, sftp, now);
+    mkdirSync(join(sftp, 'lost+found'));
+    expect((await bulkConsolidate(sftp, now)).clusters).toEqual(['B']);
+    rmSync(join(sftp, 'B', 'tftp', 'bpub.pem'));
+    await expect(bulkConsolidate(sftp, now)).rejects.toMatchObject({ code: 'BULK_MALFORMED', message: expect.stringContaining('bpub.pem') });
+    writeFileSync(join(sftp, 'B', 'manifest.json'), '{"format": "trustlab-bulk-1", "cluster": "B", "certificates": [null]}');
+    await expect(bulkConsolidate(sftp, now)).rejects.toMatchObject({ code: 'BULK_MALFORMED' });
+  });
+
   it('export from B, consolidate, import into A: B\'s signers land in the migration stores and A\'s TVS vouches for B\'s ITL signer', async () => {
     const sftp = mkdtempSync(join(tmpdir(), 'sftp-'));
     const now = new Date(clock.now());

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execCodec, execPhone, fuzz, fuzzSetup, mutate, MUTATORS, readFinding, referenceVerdict, replay, Rng, writeFinding, type FuzzKind, type FuzzSetup } from '../../src/fuzz/index.js';
+import { execCodec, execPhone, fuzz, fuzzSetup, mutate, MUTATOR_GROUPS, MUTATORS, readFinding, referenceVerdict, replay, Rng, writeFinding, type FuzzKind, type FuzzSetup } from '../../src/fuzz/index.js';
 import { verifyTrustList } from '../../src/trustlist/index.js';
 import { TEST_KEYPOOL_DIR } from '../helpers/keypool.js';
 import { ROOT } from '../helpers/cli.js';
@@ -26,7 +26,7 @@ const mutationSeq = fc.tuple(fc.integer({ min: 0, max: 2 ** 31 }), fc.nat({ max:
 function mutant(kind: FuzzKind, seed: number, pick: number): { bytes: Uint8Array; applied: string[] } {
   const rng = new Rng(seed);
   const seeds = setup.seeds[kind];
-  const names = kind === 'tvs' || kind === 'tftp' ? ['bit-flip', 'byte-set', 'truncate', 'splice', 'insert-bytes'] : undefined;
+  const names = kind === 'tvs' || kind === 'tftp' ? MUTATOR_GROUPS.bytes : undefined;
   return mutate(seeds[pick % seeds.length]!, { rng, corpus: seeds, rogue: setup.rogue, forged: setup.forged, kind: kind === 'sgn' ? 'sgn' : 'list' }, names ?? Object.keys(MUTATORS));
 }
 
