@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { connect, createSecureContext, createServer, type Server } from 'node:tls';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { generateKeyPair, issueCertificate, toPem, type CertificateInfo, type KeyPair, type KeySpec } from '../src/pki/index.js';
-import { SipRegistrar, type RegistrarPolicy } from '../src/ucm/sip/index.js';
+import { SipRegistrar, type RegistrarPolicy } from '../src/sip/index.js';
 import { formatRate, printComparison, type Comparison, type Rate } from './harness.js';
 
 /**

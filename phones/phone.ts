@@ -3,13 +3,13 @@ import { systemClock, type Clock, type TimerHandle } from '../src/shared/clock.j
 import { EventBus } from '../src/shared/events.js';
 import { pemCertificates, type KeyPair, type KeySpec } from '../src/pki/index.js';
 import { tvsVerify, tvsDeviceName } from '../tvs-sim/index.js';
-import { runCapfClient, type CapfClientAuth } from './capf-client.js';
+import { runCapfClient, type CapfClientAuth } from '../src/capf/index.js';
 import { fetchFile } from './fetch.js';
 import { fetchPage, probeServer } from './https-client.js';
 import type { PhoneStore, PhoneRecord } from './flash-store.js';
 import { initialPhone, reduce, type Flash, type PhoneEffect, type PhoneEvent, type PhoneState, type SettledState } from './machine/index.js';
 import { phoneModel, type PhoneModel } from './models.js';
-import { sipClientContext, sipRegister } from './sip-client.js';
+import { sipClientContext, sipRegister } from '../src/sip/index.js';
 import type { SecureContext } from 'node:tls';
 
 /**

@@ -1,6 +1,6 @@
 import type { KeySpec } from '../src/pki/index.js';
 import type { Clock } from '../src/shared/clock.js';
-import { lscIssuer, type CapfAuthority, type CapfDevice, type CapfIdentity, type CapfStatus } from '../src/ucm/capf/index.js';
+import { lscIssuer, type CapfAuthority, type CapfDevice, type CapfIdentity, type CapfStatus } from '../src/capf/index.js';
 
 /**
  * A small in-test {@link CapfAuthority}: plain maps standing in for the cluster model, with the

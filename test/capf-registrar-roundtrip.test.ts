@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCapfClient } from '../phones/index.js';
 import { toPem, type KeySpec } from '../src/pki/index.js';
-import { CapfServer } from '../src/ucm/capf/index.js';
-import { SipRegistrar } from '../src/ucm/sip/index.js';
+import { CapfServer } from '../src/capf/index.js';
+import { SipRegistrar } from '../src/sip/index.js';
 import { TestCapfAuthority } from './capf-authority.js';
 import { testKey } from './helpers/pki.js';
 import { DEVICE, labPki, type LabPki } from './sip-pki.js';

@@ -5,7 +5,7 @@ import { runCapfClient } from '../phones/index.js';
 import type { KeyPair, KeySpec } from '../src/pki/index.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { EventBus } from '../src/shared/events.js';
-import { CapfCommand, CapfFramer, CapfServer, capfMessage, encodeCapfMessage, type CapfEvent, type CapfServerOptions } from '../src/ucm/capf/index.js';
+import { CapfCommand, CapfFramer, CapfServer, capfMessage, encodeCapfMessage, type CapfEvent, type CapfServerOptions } from '../src/capf/index.js';
 import { TestCapfAuthority } from './capf-authority.js';
 import { testKey } from './helpers/pki.js';
 import { until } from './sip-helpers.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCapfClient, type CapfClientOptions } from '../phones/index.js';
 import type { KeySpec } from '../src/pki/index.js';
 import { EventBus } from '../src/shared/events.js';
-import { CapfServer, type CapfEvent } from '../src/ucm/capf/index.js';
+import { CapfServer, type CapfEvent } from '../src/capf/index.js';
 import { TestCapfAuthority } from './capf-authority.js';
 import { testKey } from './helpers/pki.js';
 import { DEVICE, labPki, testLeaf, type LabPki } from './sip-pki.js';

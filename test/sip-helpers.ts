@@ -1,6 +1,6 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import type { CipherPolicyName, RegistrarDevice, RegistrarIdentity, RegistrarPolicy } from '../src/ucm/sip/index.js';
+import type { CipherPolicyName, RegistrarDevice, RegistrarIdentity, RegistrarPolicy } from '../src/sip/index.js';
 
 /**
  * Helpers for the registrar tests: an in-test {@link RegistrarPolicy} (plain fields standing in

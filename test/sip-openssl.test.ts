@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SipRegistrar } from '../src/ucm/sip/index.js';
+import { SipRegistrar } from '../src/sip/index.js';
 import { DEVICE, labPki, testLeaf, type LabPki } from './sip-pki.js';
 import { registerText, TestRegistrarPolicy } from './sip-helpers.js';
 

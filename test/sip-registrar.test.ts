@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../src/shared/events.js';
-import { SipRegistrar, type SipEvent } from '../src/ucm/sip/index.js';
+import { SipRegistrar, type SipEvent } from '../src/sip/index.js';
 import { DEVICE, labPki, testLeaf, type LabPki, type TestCert } from './sip-pki.js';
 import { registerText, statusOf, tcpSend, TestRegistrarPolicy, tlsSend } from './sip-helpers.js';
 

@@ -4,7 +4,7 @@ import { connect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/shared/clock.js';
 import { EventBus } from '../src/shared/events.js';
-import { SipRegistrar, type SipEvent, type SipRegistrarOptions } from '../src/ucm/sip/index.js';
+import { SipRegistrar, type SipEvent, type SipRegistrarOptions } from '../src/sip/index.js';
 import { DEVICE, labPki, testLeaf, type LabPki, type TestCert } from './sip-pki.js';
 import { registerText, statusOf, tcpSend, TestRegistrarPolicy, tlsSend, until } from './sip-helpers.js';
 

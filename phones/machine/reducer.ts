@@ -1,5 +1,5 @@
 import { Role } from '../../src/trustlist/index.js';
-import { parseDeviceConfig } from '../../src/ucm/device-config.js';
+import { decodeDeviceConfig } from '../../src/config/index.js';
 import type { PhoneModel } from '../models.js';
 import * as M from './messages.js';
 import {
@@ -48,7 +48,7 @@ export function initialPhone(o: { mac: string; model: PhoneModel; tftpServers: s
 
 function safeConfig(xml: string): PhoneState['config'] {
   try {
-    return parseDeviceConfig(xml);
+    return decodeDeviceConfig(xml);
   } catch {
     return null;
   }

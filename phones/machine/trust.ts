@@ -4,7 +4,7 @@ import {
   type TrustAnchor, type TrustList,
 } from '../../src/trustlist/index.js';
 import { DecodeError } from '../../src/shared/errors.js';
-import { parseDeviceConfig, type DeviceConfig } from '../../src/ucm/device-config.js';
+import { decodeDeviceConfig, type DeviceConfig } from '../../src/config/index.js';
 import type { Flash, TrustListKind } from './types.js';
 
 /**
@@ -181,7 +181,7 @@ export function decideConfig(bytes: Uint8Array, signed: boolean, flash: Flash, v
   }
   const xml = Buffer.from(payload).toString('utf8');
   try {
-    return { kind: 'accept', config: parseDeviceConfig(xml), xml };
+    return { kind: 'accept', config: decodeDeviceConfig(xml), xml };
   } catch (e) {
     if (e instanceof DecodeError) return { kind: 'reject', reason: `config is not usable XML (${e.code}: ${e.message})`, signerUnknown: false };
     throw e;

@@ -1,4 +1,4 @@
-import type { DeviceConfig } from '../../src/ucm/device-config.js';
+import type { DeviceConfig } from '../../src/config/index.js';
 
 /**
  * State, events and effects of the phone's trust state machine (conventions.md §9). The

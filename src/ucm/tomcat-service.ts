@@ -4,9 +4,9 @@ import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
-import { escapeXml } from './xml.js';
-import { remoteOf } from './sip/index.js';
-import { TrackedServer } from './tracked-server.js';
+import { escapeXml } from '../config/index.js';
+import { remoteOf } from '../shared/connections.js';
+import { TrackedServer } from '../shared/tracked-server.js';
 
 /** Cisco Tomcat's HTTPS port, where phones reach the corporate directory and other XML services. */
 export const TOMCAT_HTTPS_PORT = 8443;

@@ -4,7 +4,7 @@ import { nodes, testLab } from '../helpers/lab.js';
 import { trustlab } from '../helpers/cli.js';
 import { certOf, identityOf, buildItl, type Cluster, type Lab } from '../../src/cluster/index.js';
 import { decodeTrustList, roleName, verifyTrustList, verifySignedFile, decodeSignedFile, anchorOfCertificate, anchorOfRecord, Role } from '../../src/trustlist/index.js';
-import { parseDeviceConfig } from '../../src/ucm/device-config.js';
+import { decodeDeviceConfig } from '../../src/config/index.js';
 import { signCertificate, toPem } from '../../src/pki/index.js';
 
 /**
@@ -169,7 +169,7 @@ describe('Signed device configs (CFG-1, TVS-2, CAPF-2)', () => {
     const tftpRecords = decodeTrustList(c125.itl('sub1')).records.filter((r) => r.role === Role.TFTP || r.role === Role.CCM_TFTP).map((r) => anchorOfRecord(r)!);
     expect(verifySignedFile(sgn, tftpRecords).reason).toBe('VALID');
     expect(decodeSignedFile(sgn).header.filename).toBe('SEP00AABBCC0001.cnf.xml.sgn');
-    const cfg = parseDeviceConfig(decodeSignedFile(sgn).payload);
+    const cfg = decodeDeviceConfig(decodeSignedFile(sgn).payload);
     expect(cfg.deviceSecurityMode).toBe(2);
     expect(cfg.capfAuthMode).toBe(2);
     expect(cfg.tvs.map((t) => t.address)).toEqual(c125.state.nodes.map((n) => n.ipv4));

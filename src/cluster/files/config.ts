@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { buildSignedFile } from '../../trustlist/index.js';
-import { buildDeviceConfig, type DeviceConfig } from '../../ucm/device-config.js';
+import { encodeDeviceConfig, type DeviceConfig } from '../../config/index.js';
 import { certOf, keyOf } from '../certs.js';
 import { identityOf, publisherOf } from '../identity.js';
 import type { CapfAuthMode, ClusterState, DeviceEntry, NodeSpec } from '../model.js';
@@ -36,7 +36,7 @@ export function deviceConfigOf(state: ClusterState, device: DeviceEntry): Device
 }
 
 export function buildConfigXml(state: ClusterState, device: DeviceEntry): Uint8Array {
-  return new TextEncoder().encode(buildDeviceConfig(deviceConfigOf(state, device)));
+  return new TextEncoder().encode(encodeDeviceConfig(deviceConfigOf(state, device)));
 }
 
 /** The signed config as `node` serves it, or undefined when that node has no CallManager certificate. */

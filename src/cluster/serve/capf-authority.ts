@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { lscIssuer, issueLsc, type CapfAuthority, type CapfStatus } from '../../ucm/index.js';
+import { lscIssuer, issueLsc, type CapfAuthority, type CapfStatus } from '../../capf/index.js';
 import { toPem } from '../../pki/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';

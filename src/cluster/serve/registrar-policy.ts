@@ -1,5 +1,4 @@
-import type { CipherPolicyName, RegistrarPolicy } from '../../ucm/index.js';
-import { cipherPolicy } from '../../ucm/index.js';
+import { cipherPolicy, type CipherPolicyName, type RegistrarPolicy } from '../../sip/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { current, type ClusterSource } from './source.js';
 
