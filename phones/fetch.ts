@@ -18,13 +18,15 @@ export interface FetchOptions {
   localAddress?: string;
   clock: Clock;
   timeoutMs: number;
+  /** Aborting ends the download at once (the result is then not read). */
+  signal?: AbortSignal;
 }
 
 export type FetchResult = { bytes: Uint8Array } | { error: 'not-found' | 'unreachable' | 'error'; detail: string };
 
 function httpGet(o: FetchOptions): Promise<FetchResult | 'fallback'> {
   return new Promise((resolve) => {
-    const req = request({ host: o.server, port: o.httpPort, path: `/${encodeURIComponent(o.name)}`, method: 'GET', ...(o.localAddress ? { localAddress: o.localAddress } : {}), timeout: o.timeoutMs, agent: false }, (res) => {
+    const req = request({ host: o.server, port: o.httpPort, path: `/${encodeURIComponent(o.name)}`, method: 'GET', ...(o.localAddress ? { localAddress: o.localAddress } : {}), ...(o.signal ? { signal: o.signal } : {}), timeout: o.timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -51,7 +53,7 @@ export async function fetchFile(o: FetchOptions): Promise<FetchResult> {
     if (r !== 'fallback') return r;
   }
   try {
-    const r = await tftpGet(o.name, { host: o.server, port: o.tftpPort, blockSize: 1428, timeoutMs: Math.min(2000, o.timeoutMs), maxRetries: 3, clock: o.clock, ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
+    const r = await tftpGet(o.name, { host: o.server, port: o.tftpPort, blockSize: 1428, timeoutMs: Math.min(2000, o.timeoutMs), maxRetries: 3, clock: o.clock, ...(o.localAddress ? { localAddress: o.localAddress } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     return { bytes: r.bytes };
   } catch (e) {
     if (isEmulatorError(e, 'TFTP_NOT_FOUND')) return { error: 'not-found', detail: `TFTP: ${o.name} not found` };

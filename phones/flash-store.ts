@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmulatorError } from '../src/shared/errors.js';
 import { writeFileAtomic } from '../src/shared/fs.js';
@@ -40,7 +40,7 @@ export class PhoneStore {
 
   async loadRecord(mac: string): Promise<PhoneRecord | undefined> {
     const path = join(this.dir(mac), 'phone.json');
-    const raw = await readFile(path, 'utf8').catch(() => undefined);
+    const raw = await readIfPresent(path);
     if (raw === undefined) return undefined;
     let r: PhoneRecord;
     try {
@@ -65,14 +65,14 @@ export class PhoneStore {
     ];
     for (const [name, data] of copies) {
       const path = join(base, name);
-      if (data === undefined) await import('node:fs/promises').then((fs) => fs.rm(path, { force: true }));
+      if (data === undefined) await rm(path, { force: true });
       else await writeFileAtomic(path, data);
     }
   }
 
   async loadFlash(mac: string): Promise<Flash | undefined> {
     const path = join(this.dir(mac), 'flash', 'flash.json');
-    const raw = await readFile(path, 'utf8').catch(() => undefined);
+    const raw = await readIfPresent(path);
     if (raw === undefined) return undefined;
     try {
       const f = JSON.parse(raw) as Flash;
@@ -81,5 +81,15 @@ export class PhoneStore {
     } catch (cause) {
       throw new EmulatorError('LAB_CORRUPT', `${path} is not a phone flash image (${(cause as Error).message})`, { cause });
     }
+  }
+}
+
+/** The file's text, or undefined when there is none; any other failure (permissions, I/O) is an IO_ERROR, not "no phone". */
+async function readIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new EmulatorError('IO_ERROR', `${path}: ${(e as Error).message}`, { cause: e });
   }
 }

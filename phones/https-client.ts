@@ -1,5 +1,6 @@
 import { connect, type SecureVersion, type TLSSocket } from 'node:tls';
 import type { Clock } from '../src/shared/clock.js';
+import { onAbort } from '../src/shared/lifecycle.js';
 
 /**
  * How a phone opens an HTTPS XML service such as the corporate directory (phone-behaviour.md
@@ -19,6 +20,8 @@ export interface HttpsTarget {
   timeoutMs: number;
   minVersion: SecureVersion;
   maxVersion: SecureVersion;
+  /** Aborting closes the connection; the visit was cancelled, so its outcome is not read. */
+  signal?: AbortSignal;
 }
 
 export type ProbeResult = { ok: true; certificate: Uint8Array } | { ok: false; error: string };
@@ -50,6 +53,8 @@ function open(t: HttpsTarget, onSecure: (socket: TLSSocket, done: (error?: strin
       socket.destroy();
       resolve(error);
     }
+    const detach = onAbort(t.signal, () => finish('cancelled'));
+    socket.once('close', detach);
     socket.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' ? `connection to ${url.host} refused` : e.message));
     socket.once('secureConnect', () => onSecure(socket, finish));
     socket.once('close', () => finish(`${url.host} closed the connection`));

@@ -1,10 +1,9 @@
 /**
  * The virtual phone (issue 6; architecture.md "Layering"): the pure trust state machine
  * (`machine/`), the shell that runs its effects over real sockets, the flash store, the model
- * table, manufacturing (MICs) and the fleet. The CAPF client (phone-behaviour.md §11) lives here too.
+ * table, manufacturing (MICs) and the fleet. The protocol clients it drives live in their protocol
+ * folders (`tftp-sim/`, `tvs-sim/`, `src/sip/`, `src/capf/`).
  */
-export { runCapfClient, chooseCredential, requestedKeySpec, type CapfClientOptions, type CapfClientOutcome, type CapfClientAuth, type CapfCredential } from '../src/capf/index.js';
-export { sipRegister, type SipRegisterOptions, type SipRegisterResult } from '../src/sip/index.js';
 export { fetchFile, type FetchOptions, type FetchResult } from './fetch.js';
 export { PhoneStore, PHONE_FORMAT_VERSION, type PhoneRecord } from './flash-store.js';
 export { PHONE_MODELS, phoneModel, type PhoneModel } from './models.js';

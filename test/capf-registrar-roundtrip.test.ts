@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCapfClient } from '../phones/index.js';
+import { runCapfClient } from '../src/capf/index.js';
 import { toPem, type KeySpec } from '../src/pki/index.js';
 import { CapfServer } from '../src/capf/index.js';
 import { SipRegistrar } from '../src/sip/index.js';

@@ -1,7 +1,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCapfClient } from '../phones/index.js';
+import { runCapfClient } from '../src/capf/index.js';
 import type { KeyPair, KeySpec } from '../src/pki/index.js';
 import { ManualClock } from '../src/shared/clock.js';
 import { EventBus } from '../src/shared/events.js';

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCapfClient, type CapfClientOptions } from '../phones/index.js';
+import { runCapfClient, type CapfClientOptions } from '../src/capf/index.js';
 import type { KeySpec } from '../src/pki/index.js';
 import { EventBus } from '../src/shared/events.js';
 import { CapfServer, type CapfEvent } from '../src/capf/index.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,12 +94,19 @@ describe('trustlab run', () => {
       err += d.toString();
       if (/ 1\. boot phones/.test(err)) res();
     }));
+    // Interrupted in the middle of a step (the resets of 40 phones), not between steps.
     child.kill('SIGINT');
+    const killed = Date.now();
     const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
-    expect(code).toBe(1);
+    const stoppedInMs = Date.now() - killed;
+    expect(code).toBe(130);
+    expect(stoppedInMs).toBeLessThan(2000);
     expect(err).toContain('interrupted: closing servers');
     expect(out).toContain('Stopped: interrupted');
     const run = readdirSync(join(lab, 'runs'))[0]!;
+    const report = JSON.parse(readFileSync(join(lab, 'runs', run, 'report.json'), 'utf8')) as { ok: boolean; error: string; steps: unknown[] };
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatch(/^interrupted \(SIGINT\): the run stopped at step/);
     const reopened = await Lab.open(join(lab, 'runs', run, 'lab'));
     expect((await reopened.cluster('A')).state.devices).toHaveLength(40);
   }, 120_000);

@@ -41,6 +41,16 @@ export const tvsNotInTrustList = 'Not using TVS - TVS not in Trust list';
 export const unknownCaAlert = 'SECD: -STATE_SSL3_ALERT: SSL3 alert [read]:[fatal]:[unknown CA]';
 export const noLscWillTryMic = (proto: 'SIP' | 'SCCP'): string => `SECD: -PXY_NO_LSC: No LSC for [${proto}], will try MIC`;
 
+/**
+ * CAPF-3: the value of the LSC field under Settings > Security at the end of a CAPF operation
+ * (8800 admin guide, "Set Up a Locally Significant Certificate": Installed or Not Installed).
+ * The guide names no text for a failed upgrade of a phone that already holds an LSC; the
+ * capfc protocol keeps the old LSC in that case, and `lscKept` is trustlab's own wording.
+ */
+export const lscInstalled = 'LSC: Installed';
+export const lscNotInstalled = 'LSC: Not Installed';
+export const lscKept = 'LSC: Installed (the CAPF operation failed; the existing LSC is kept)';
+
 /** TVS-5 (S6). */
 export const tvsCached = 'TVS added cert to TVS cache - expires in 24 hours';
 

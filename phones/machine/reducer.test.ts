@@ -4,7 +4,7 @@ import { type Cluster, type Lab } from '../../src/cluster/index.js';
 import { decodeTrustList, encodeTrustList, signTrustList, Role } from '../../src/trustlist/index.js';
 import { certOf, identityOf, keyOf } from '../../src/cluster/index.js';
 import { phoneModel } from '../models.js';
-import { callManagerAnchors, initialPhone, reduce, type PhoneEffect, type PhoneEvent, type PhoneState } from './index.js';
+import { callManagerAnchors, initialPhone, reduce, type PhoneEffect, type PhoneEvent, type PhoneState, type ResultEvent } from './index.js';
 import { decideServerCertificate } from './trust.js';
 import * as M from './messages.js';
 
@@ -27,11 +27,15 @@ beforeAll(async () => {
   for (const c of [A, B]) await c.upsertDevices([{ mac: MAC, model: '8861' }]);
 }, 120_000);
 
+/** An answer as a scripted network gives it; the harness adds the id of the effect it answers. */
+type Answer<T extends PhoneEvent['type']> = Omit<Extract<PhoneEvent, { type: T }>, 'effect'>;
+type AnyAnswer = ResultEvent extends infer E ? (E extends ResultEvent ? Omit<E, 'effect'> : never) : never;
+
 interface Net {
   files: Record<string, Uint8Array | undefined>;
-  tvs?: (e: Extract<PhoneEffect, { type: 'tvs.verify' | 'tvs.query' }>) => Extract<PhoneEvent, { type: 'tvs.result' }>;
-  sip?: (e: Extract<PhoneEffect, { type: 'sip.register' }>) => Extract<PhoneEvent, { type: 'sip.result' }>;
-  capf?: (e: Extract<PhoneEffect, { type: 'capf.enroll' }>) => Extract<PhoneEvent, { type: 'capf.result' }>;
+  tvs?: (e: Extract<PhoneEffect, { type: 'tvs.verify' | 'tvs.query' }>) => Answer<'tvs.result'>;
+  sip?: (e: Extract<PhoneEffect, { type: 'sip.register' }>) => Answer<'sip.result'>;
+  capf?: ((e: Extract<PhoneEffect, { type: 'capf.enroll' }>) => Answer<'capf.result'>) | undefined;
   /** The certificate an HTTPS server presents; pages load when the phone asks over a pinned connection. */
   https?: Uint8Array;
 }
@@ -39,37 +43,42 @@ interface Net {
 interface Run {
   state: PhoneState;
   effects: PhoneEffect[];
+  invalid: string[];
 }
 
-/** Feeds `first`, then answers every network effect until none is left. */
+/** Feeds `first`, then answers every network effect until none is left (timers stay pending). */
 function run(state: PhoneState, first: PhoneEvent, net: Net, at = 1_000): Run {
   const all: PhoneEffect[] = [];
+  const invalid: string[] = [];
   let queue: PhoneEvent[] = [first];
   let s = state;
   for (let guard = 0; queue.length && guard < 100; guard++) {
     const ev = queue.shift()!;
     const t = reduce(s, ev, model);
     s = t.state;
+    if (t.invalid) invalid.push(t.invalid.message);
     all.push(...t.effects);
     for (const e of t.effects) {
+      const answer = (a: AnyAnswer): void => void queue.push({ ...a, effect: e.type === 'cancel' || e.type === 'flash.save' || e.type === 'status' || e.type === 'settled' ? 0 : e.id } as PhoneEvent);
       if (e.type === 'fetch') {
         const bytes = net.files[e.name];
-        queue.push(bytes ? { type: 'file.result', at, name: e.name, bytes } : { type: 'file.result', at, name: e.name, error: 'not-found' });
+        answer(bytes ? { type: 'file.result', at, name: e.name, bytes } : { type: 'file.result', at, name: e.name, error: 'not-found' });
       } else if (e.type === 'tvs.verify' || e.type === 'tvs.query') {
-        queue.push(net.tvs ? net.tvs(e) : { type: 'tvs.result', at, outcome: 'connection-refused' });
+        answer(net.tvs ? net.tvs(e) : { type: 'tvs.result', at, outcome: 'connection-refused' });
       } else if (e.type === 'sip.register') {
-        queue.push(net.sip ? net.sip(e) : { type: 'sip.result', at, ok: true, expiresSeconds: 3600 });
+        answer(net.sip ? net.sip(e) : { type: 'sip.result', at, ok: true, expiresSeconds: 3600 });
       } else if (e.type === 'capf.enroll') {
-        queue.push(net.capf ? net.capf(e) : { type: 'capf.result', at, ok: false, reason: 'no CAPF in this test' });
+        answer(net.capf ? net.capf(e) : { type: 'capf.result', at, ok: false, failure: 'refused', reason: 'no CAPF in this test' });
       } else if (e.type === 'service.connect') {
-        queue.push(net.https ? { type: 'service.certificate', at, url: e.url, certificate: net.https } : { type: 'service.certificate', at, url: e.url, error: 'connection refused' });
+        answer(net.https ? { type: 'service.certificate', at, url: e.url, certificate: net.https } : { type: 'service.certificate', at, url: e.url, error: 'connection refused' });
       } else if (e.type === 'service.fetch') {
         const same = net.https !== undefined && Buffer.from(net.https).equals(Buffer.from(e.certificate));
-        queue.push(same ? { type: 'service.page', at, url: e.url, ok: true, title: 'Corporate Directory' } : { type: 'service.page', at, url: e.url, ok: false, error: 'the server now presents a different certificate' });
+        answer(same ? { type: 'service.page', at, url: e.url, ok: true, title: 'Corporate Directory' } : { type: 'service.page', at, url: e.url, ok: false, error: 'the server now presents a different certificate' });
       }
     }
   }
-  return { state: s, effects: all };
+  expect(invalid).toEqual([]);
+  return { state: s, effects: all, invalid };
 }
 
 const fresh = (): PhoneState => initialPhone({ mac: MAC, model, tftpServers: ['10.0.0.1'] });
@@ -280,11 +289,12 @@ describe('§6 TVS', () => {
     let s = initialPhone({ mac: MAC, model: m7960, tftpServers: ['10.0.0.1'] });
     const t = reduce(s, { type: 'power.on', at: 1 }, m7960);
     s = t.state;
-    const names = t.effects.filter((e) => e.type === 'fetch').map((e) => (e as { name: string }).name);
-    expect(names).toEqual([`CTLSEP${MAC}.tlv`]);
-    s = reduce(s, { type: 'file.result', at: 1, name: `CTLSEP${MAC}.tlv`, error: 'not-found' }, m7960).state;
-    const t2 = reduce(s, { type: 'file.result', at: 1, name: 'CTLFile.tlv', error: 'not-found' }, m7960);
-    expect(t2.effects.filter((e) => e.type === 'fetch').map((e) => (e as { name: string }).name)).toEqual([`${DEV}.cnf.xml`]);
+    const fetches = (x: { effects: PhoneEffect[] }): Array<Extract<PhoneEffect, { type: 'fetch' }>> => x.effects.filter((e): e is Extract<PhoneEffect, { type: 'fetch' }> => e.type === 'fetch');
+    expect(fetches(t).map((e) => e.name)).toEqual([`CTLSEP${MAC}.tlv`]);
+    const t1 = reduce(s, { type: 'file.result', at: 1, effect: fetches(t)[0]!.id, name: `CTLSEP${MAC}.tlv`, error: 'not-found' }, m7960);
+    s = t1.state;
+    const t2 = reduce(s, { type: 'file.result', at: 1, effect: fetches(t1)[0]!.id, name: 'CTLFile.tlv', error: 'not-found' }, m7960);
+    expect(fetches(t2).map((e) => e.name)).toEqual([`${DEV}.cnf.xml`]);
   });
 });
 
@@ -339,7 +349,7 @@ describe('REC-4 and actions', () => {
 
   it('changing the TFTP server (option 150) restarts the phone against the new server', () => {
     const t = reduce(onA(), { type: 'action.set-tftp', at: 5, servers: ['10.9.9.9'] }, model);
-    expect(t.effects).toContainEqual({ type: 'fetch', server: '10.9.9.9', name: `CTLSEP${MAC}.tlv` });
+    expect(t.effects).toContainEqual(expect.objectContaining({ type: 'fetch', server: '10.9.9.9', name: `CTLSEP${MAC}.tlv` }));
   });
 });
 
@@ -423,12 +433,19 @@ describe('TVS-1/TVS-5/TVS-6 (SC-23): HTTPS services', () => {
     const phone = onA();
     const t = reduce(phone, { type: 'action.open-service', at: 5_000, service: 'directory' }, model);
     expect(t.effects.map((e) => e.type)).toEqual(['service.connect']);
-    expect(reduce(t.state, { type: 'action.open-service', at: 5_001, service: 'directory' }, model).effects).toEqual([]);
-    // A reset drops the visit; a late answer for it changes nothing.
-    const reset1 = reduce(t.state, { type: 'action.reset', at: 5_002 }, model).state;
-    expect(reset1.service).toBeNull();
-    const late = reduce(reset1, { type: 'service.certificate', at: 5_003, url: phone.config!.secureDirectoryURL!, certificate: tomcat() }, model);
+    const again = reduce(t.state, { type: 'action.open-service', at: 5_001, service: 'directory' }, model);
+    expect(again.effects).toEqual([]);
+    expect(again.invalid).toBeUndefined();
+    // A reset cancels the visit's effect; an answer for it afterwards is an INVALID_TRANSITION
+    // finding (the shell drops such answers before they reach the reducer).
+    const connect = t.effects[0] as Extract<PhoneEffect, { type: 'service.connect' }>;
+    const reset1 = reduce(t.state, { type: 'action.reset', at: 5_002 }, model);
+    expect(reset1.state.service).toBeNull();
+    expect(reset1.effects).toContainEqual(expect.objectContaining({ type: 'cancel', ids: expect.arrayContaining([connect.id]) }));
+    const late = reduce(reset1.state, { type: 'service.certificate', at: 5_003, effect: connect.id, url: phone.config!.secureDirectoryURL!, certificate: tomcat() }, model);
     expect(late.effects).toEqual([]);
+    expect(late.state).toBe(reset1.state);
+    expect(late.invalid).toMatchObject({ code: 'INVALID_TRANSITION', device: DEV, event: 'service.certificate' });
   });
 
   it('TVS-7: a model without Security by Default cannot ask TVS about an unknown server', () => {

@@ -6,6 +6,7 @@ import { certOf, identityOf } from '../cluster/index.js';
 import { toPem } from '../pki/index.js';
 import { ManualClock, systemClock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
+import { formatDuration } from './steps/common.js';
 import { EventBus } from '../shared/events.js';
 import { Fleet, type LogEntry, type PhoneBusEvent, type VirtualPhone } from '../../phones/index.js';
 import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
@@ -58,9 +59,16 @@ export class ScenarioContext {
   stepStatuses = new Map<string, string[]>();
   /** Per-phone timelines (bounded), by device name. */
   readonly timelines = new Map<string, PhoneTimelineEntry[]>();
+  /** INVALID_TRANSITION findings phones reported during the current step (the runner fails the step). */
+  stepFindings: string[] = [];
+  /** Set by the runner: Ctrl-C ends a long `advance` between timers. */
+  signal: AbortSignal | undefined;
 
   private constructor(readonly scenario: Scenario, readonly lab: Lab, readonly sftpDir: string) {
     this.clock = lab.clock as ManualClock;
+    this.phoneEvents.on('phone.invalid-transition', (e) => {
+      if (this.stepFindings.length < 100) this.stepFindings.push(e.message);
+    });
     this.phoneEvents.onAny((e) => {
       if (e.type !== 'phone.status' && e.type !== 'phone.settled') return;
       const message = e.type === 'phone.status' ? e.message : `${e.state}: ${e.reason}`;
@@ -193,6 +201,7 @@ export class ScenarioContext {
     this.step = index;
     this.counters = emptyCounters();
     this.stepStatuses = new Map();
+    this.stepFindings = [];
     this.#logMarks = new Map(this.allPhones().map((p) => [p.device, p.state.flash.log.at(-1)]));
   }
 
@@ -205,10 +214,57 @@ export class ScenarioContext {
     return i < 0 ? log : log.slice(i + 1);
   }
 
-  /** Waits until every phone is at rest (nothing in flight, in a stable phase). */
-  async settle(): Promise<void> {
+  /** Waits until no phone has anything on the network, then writes what the servers recorded. */
+  async quiesce(): Promise<void> {
     await Promise.all(this.allPhones().map((p) => p.whenIdle()));
     await this.flush();
+  }
+
+  /**
+   * Lets `ms` of simulated time pass, stopping at every timer that falls due on the way and
+   * waiting there until the phones are done on the network, so that each acts at the instant its
+   * timer fires (a CAPF retry 30 s after a failure is not folded into a five-year jump).
+   */
+  async advance(ms: number): Promise<{ stops: number }> {
+    const target = this.clock.now() + ms;
+    let stops = 0;
+    for (;;) {
+      const due = this.clock.nextDue();
+      if (due === undefined || due > target) break;
+      if (++stops > MAX_TIMER_STOPS) throw new EmulatorError('STEP_NOT_SETTLED', `more than ${MAX_TIMER_STOPS} timers fell due while advancing ${formatDuration(ms)}; something re-arms a timer without letting time pass`);
+      this.clock.advance(Math.max(0, due - this.clock.now()));
+      await this.quiesce();
+      this.signal?.throwIfAborted();
+    }
+    this.clock.advance(target - this.clock.now());
+    await this.quiesce();
+    return { stops };
+  }
+
+  /**
+   * Waits until every phone rests. Phones that wait only for a timer (a CAPF retry) are "settled
+   * until the clock moves": simulated time passes to their next timer, within `budgetMs`. A phone
+   * still not at rest when the budget is spent fails the step with STEP_NOT_SETTLED, naming each
+   * phone with its phase and what it waits for.
+   */
+  async settle(budgetMs = 0): Promise<{ passedMs: number }> {
+    const start = this.clock.now();
+    await this.quiesce();
+    for (let stops = 0; ; stops++) {
+      const waiting = this.allPhones().filter((p) => !p.atRest);
+      if (waiting.length === 0) return { passedMs: this.clock.now() - start };
+      const dues = waiting.map((p) => p.nextDue).filter((d): d is number => d !== undefined);
+      const due = dues.length ? Math.min(...dues) : undefined;
+      if (due === undefined || due > start + budgetMs || stops > MAX_TIMER_STOPS) throw notSettled(waiting.map((p) => p.describe()), budgetMs ? `within ${formatDuration(budgetMs)} of simulated time` : 'without letting simulated time pass');
+      this.clock.advance(Math.max(0, due - this.clock.now()));
+      await this.quiesce();
+      this.signal?.throwIfAborted();
+    }
+  }
+
+  /** Phones that wait for a timer before they rest (a CAPF retry), described, for the step's report. */
+  waitingOnTimers(): string[] {
+    return this.allPhones().filter((p) => p.idle && !p.atRest).map((p) => p.describe());
   }
 
   /**
@@ -219,13 +275,26 @@ export class ScenarioContext {
     await Promise.all([...this.clusters.values()].map((c) => c.servers.capf.flush()));
   }
 
-  async close(): Promise<void> {
-    for (const f of this.fleets.values()) {
-      for (const p of f.fleet.phones) p.powerOff();
-    }
-    await Promise.allSettled([...this.clusters.values()].map((c) => c.servers.close()));
-    await this.lab.saveLab().catch(() => undefined);
+  /**
+   * Powers every phone off (which cancels whatever they had in flight), closes every server and
+   * saves the lab, each within a bound. Resolves with what went wrong, for the report's warnings.
+   */
+  async close(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const p of this.allPhones()) p.powerOff();
+    const closed = await Promise.allSettled([...this.clusters.entries()].map(([name, c]) => bounded(c.servers.close(), CLOSE_BOUND_MS, `closing ${name}'s servers`)));
+    for (const r of closed) if (r.status === 'rejected') problems.push((r.reason as Error).message);
+    await this.lab.saveLab().catch((e: unknown) => problems.push(`saving the lab failed: ${(e as Error).message}`));
+    return problems;
   }
+}
+
+/** How long closing a cluster's servers may take before the run gives up waiting (Ctrl-C ends within 2 s). */
+const CLOSE_BOUND_MS = 1500;
+
+function bounded(p: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 async function freeBlock(key: string, nodes: number): Promise<[number, number]> {
@@ -245,6 +314,16 @@ function canBind(host: string, port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, host, () => s.close(() => resolve(true)));
   });
+}
+
+/** Timer stops one `advance` or `settle` may make: far more than any runbook needs, few enough to end. */
+const MAX_TIMER_STOPS = 100_000;
+
+/** STEP_NOT_SETTLED naming the unsettled phones (the first 20, and how many more). */
+export function notSettled(phones: string[], how: string): EmulatorError {
+  const shown = phones.slice(0, 20).map((p) => `  ${p}`).join('\n');
+  const more = phones.length > 20 ? `\n  … and ${phones.length - 20} more` : '';
+  return new EmulatorError('STEP_NOT_SETTLED', `${phones.length} phone(s) did not come to rest ${how}:\n${shown}${more}`, { details: { phones: phones.length } });
 }
 
 function emptyCounters(): StepCounters {

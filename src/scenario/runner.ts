@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isEmulatorError } from '../shared/errors.js';
+import { EmulatorError, isEmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
 import type { SettledState } from '../../phones/index.js';
-import { ScenarioContext, TIMELINE_LIMIT, type PhoneTimelineEntry } from './context.js';
+import { notSettled, ScenarioContext, TIMELINE_LIMIT, type PhoneTimelineEntry } from './context.js';
 import { checkExpectation, type ExpectationResult } from './expectations.js';
-import { actionOf, runStep, stepTitle } from './steps.js';
+import { actionOf, DEFAULT_SETTLE_BUDGET, durationMs, runStep, stepTitle } from './steps/index.js';
 import type { Expectation, Scenario } from './types.js';
 
 /**
@@ -13,6 +13,11 @@ import type { Expectation, Scenario } from './types.js';
  * then each step in order, recording after every step the phones' settled states, what the
  * servers saw and the expectations' results. Library code: progress and results are events and
  * the returned {@link RunReport}; the CLI prints and writes files.
+ *
+ * The run never hangs (issue 13): each step ends when its phones have nothing left on the
+ * network; one that does not within its wall-clock watchdog fails with STEP_NOT_SETTLED naming
+ * every busy phone; an aborted `signal` (Ctrl-C) ends the step at once; either way the phones are
+ * switched off, the servers closed and the partial report returned with the reason.
  */
 export interface RunOptions {
   /** Where this run's lab goes (a fresh directory; the report is written beside it by the CLI). */
@@ -21,6 +26,13 @@ export interface RunOptions {
   /** Skip expectations and report predicted outcomes per population. */
   whatIf?: boolean;
   signal?: AbortSignal;
+  /**
+   * Wall-clock bound on each step, in ms (default {@link defaultStepTimeoutMs}): real sockets
+   * that stall end the step with STEP_NOT_SETTLED rather than a run that never returns.
+   */
+  stepTimeoutMs?: number;
+  /** Faults injected before steps: a node's service stops (or starts) just before step `at`. */
+  faults?: FaultPlan[];
   events?: EventBus<RunEvent>;
   /** The scenario's source text, kept in the report as the runbook. */
   source?: string;
@@ -42,7 +54,21 @@ export interface StepRecord {
   tvs: Record<string, { valid: number; invalid: number }>;
   registrations: Record<string, number>;
   expectations: ExpectationResult[];
+  /** Phones that waited for a timer when the step ended (a CAPF retry): settled until the clock moves. */
+  waiting?: string[];
   error?: string;
+}
+
+/** A fault injected into a run (`trustlab run --fault tvs@3`): a service of a cluster stops (or comes back) before a step. */
+export interface FaultPlan {
+  /** 1-based index of the step it comes before. */
+  at: number;
+  service: 'tftp' | 'tvs' | 'sip' | 'capf' | 'http' | 'https' | 'all';
+  /** Default: every cluster. */
+  cluster?: string;
+  node?: string;
+  /** Default `stop`. */
+  action?: 'stop' | 'start';
 }
 
 export interface PhoneRecordSummary {
@@ -75,6 +101,9 @@ export interface RunReport {
   durationMs: number;
   ok: boolean;
   error?: string;
+  /** What went wrong while closing the run (a server that did not close in time, a lab that could not be saved). */
+  warnings?: string[];
+  faults?: FaultPlan[];
   fleets: Array<{ name: string; cluster: string; count: number; models: Record<string, number>; initial: string }>;
   clusters: Array<{ name: string; release: string; nodes: string[]; security: string }>;
   /** Step 0 is the state before the first step (after the initial boots). */
@@ -94,28 +123,39 @@ export type RunEvent =
 /** Phones whose timelines go into the report, per fleet (all phones keep their final state). */
 export const TIMELINES_PER_FLEET = 100;
 
+/** The default per-step watchdog: two minutes, plus time for a large fleet to boot on one core. */
+export function defaultStepTimeoutMs(phones: number): number {
+  return 120_000 + phones * 40;
+}
+
 export async function runScenario(scenario: Scenario, o: RunOptions): Promise<RunReport> {
   const events = o.events ?? new EventBus<RunEvent>();
   const started = Date.now();
   await mkdir(o.runDir, { recursive: true });
   const ctx = await ScenarioContext.create(scenario, join(o.runDir, 'lab'), join(o.runDir, 'sftp'), o.keyPoolDir);
+  ctx.signal = o.signal;
   const steps: StepRecord[] = [];
   const expectations: ExpectationResult[] = [];
+  const timeoutMs = o.stepTimeoutMs ?? defaultStepTimeoutMs(scenario.fleets.reduce((a, f) => a + f.count, 0));
   let error: string | undefined;
   let finalPopulations: PopulationRow[] = [];
   let finalPhones: PhoneRecordSummary[] = [];
+  let warnings: string[] = [];
   const progress = (label: string) => (done: number, total: number): void => events.emit({ type: 'run.progress', label, done, total });
+  /** Runs one part of the run under the watchdog and the abort signal. */
+  const guard = <T>(what: string, work: Promise<T>): Promise<T> => watched(work, { signal: o.signal, timeoutMs, onTimeout: () => notSettled(ctx.allPhones().filter((p) => !p.idle).map((p) => p.describe()), `within the ${Math.round(timeoutMs / 1000)} s watchdog of ${what} (real sockets stalled)`) });
   try {
     events.emit({ type: 'run.setup', message: `starting ${scenario.clusters.length} cluster(s) on loopback` });
     await ctx.startClusters();
     events.emit({ type: 'run.setup', message: `manufacturing ${scenario.fleets.reduce((a, f) => a + f.count, 0)} phone(s)` });
     await ctx.createFleets(progress('manufacturing phones'));
-    await initialStates(ctx, progress('initial boot'));
+    await guard('the initial boot', initialStates(ctx, progress('initial boot')));
     ctx.beginStep(0);
     steps.push(record(ctx, 0, 'initial state', 'initial', 0, [], []));
     for (const [i, step] of scenario.steps.entries()) {
       o.signal?.throwIfAborted();
       const index = i + 1;
+      const faultLines = await injectFaults(ctx, o.faults ?? [], index);
       const title = stepTitle(step);
       events.emit({ type: 'step.start', index, title });
       const t0 = Date.now();
@@ -124,28 +164,31 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
       if (action === 'expect') ctx.step = index;
       else ctx.beginStep(index);
       const results: ExpectationResult[] = [];
-      let lines: string[] = [];
+      let lines: string[] = [...faultLines];
       try {
         if (action === 'expect') {
-          if (o.whatIf) lines = ['skipped (--what-if)'];
+          if (o.whatIf) lines.push('skipped (--what-if)');
           else for (const e of args as Expectation[]) results.push(checkExpectation(ctx, e));
         } else {
-          const r = await runStep(ctx, step, progress(title));
-          await ctx.flush();
-          lines = r.lines;
+          const r = await guard(`step ${index} (${title})`, runStep(ctx, step, progress(title)).then(async (r) => {
+            await ctx.quiesce();
+            return r;
+          }));
+          lines.push(...r.lines);
+          if (ctx.stepFindings.length) throw stepFailure(step, index, new EmulatorError('INVALID_TRANSITION', `${ctx.stepFindings.length} phone event(s) had no edge in the phone's machine: ${ctx.stepFindings.slice(0, 3).join('; ')}`));
           if (step['expect-error'] && !o.whatIf) results.push({ name: step.name ?? `${title} is refused with ${step['expect-error']}`, step: index, ok: true, expected: `refused with ${step['expect-error']}`, observed: `refused with ${r.refused}` });
         }
       } catch (e) {
-        if (isEmulatorError(e, 'SCENARIO_STEP_FAILED')) {
-          const rec = record(ctx, index, title, action, Date.now() - t0, [], results);
-          rec.error = e.message;
-          steps.push(rec);
-          events.emit({ type: 'step.end', record: rec });
-          if (step['expect-error'] && !o.whatIf) expectations.push({ name: `${title} is refused with ${step['expect-error']}`, step: index, ok: false, expected: `refused with ${step['expect-error']}`, observed: e.message });
-          error = e.message;
-          break;
-        }
-        throw e;
+        if (o.signal?.aborted) throw e;
+        const failure = isEmulatorError(e, 'SCENARIO_STEP_FAILED') ? e : isEmulatorError(e) ? stepFailure(step, index, e) : undefined;
+        if (!failure) throw e;
+        const rec = record(ctx, index, title, action, Date.now() - t0, lines, results);
+        rec.error = failure.message;
+        steps.push(rec);
+        events.emit({ type: 'step.end', record: rec });
+        if (step['expect-error'] && !o.whatIf) expectations.push({ name: `${title} is refused with ${step['expect-error']}`, step: index, ok: false, expected: `refused with ${step['expect-error']}`, observed: failure.message });
+        error = failure.message;
+        break;
       }
       expectations.push(...results);
       const rec = record(ctx, index, title, action, Date.now() - t0, lines, results);
@@ -153,14 +196,14 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
       events.emit({ type: 'step.end', record: rec });
     }
   } catch (e) {
-    if (o.signal?.aborted) error = 'interrupted';
+    if (o.signal?.aborted) error = `interrupted${o.signal.reason instanceof Error ? ` (${o.signal.reason.message})` : ''}: the run stopped at step ${steps.length}; the report holds what happened until then`;
     else if (isEmulatorError(e)) error = `${e.code}: ${e.message}`;
     else throw e;
   } finally {
     // The final states are read before close() switches the phones off.
     finalPopulations = populations(ctx);
     finalPhones = phoneSummaries(ctx);
-    await ctx.close();
+    warnings = await ctx.close();
   }
   const report: RunReport = {
     formatVersion: 1,
@@ -173,6 +216,8 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     durationMs: Date.now() - started,
     ok: !error && expectations.every((e) => e.ok),
     ...(error ? { error } : {}),
+    ...(warnings.length ? { warnings } : {}),
+    ...(o.faults?.length ? { faults: o.faults } : {}),
     fleets: scenario.fleets.map((f) => ({ name: f.name, cluster: f.cluster, count: f.count, models: f.models, initial: f.initial ?? 'factory-fresh' })),
     clusters: scenario.clusters.map((c) => ({ name: c.name, release: c.release, nodes: c.nodes, security: c.security ?? 'non-secure' })),
     steps,
@@ -184,6 +229,49 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   return report;
 }
 
+function stepFailure(step: Scenario['steps'][number], index: number, e: EmulatorError): EmulatorError {
+  return new EmulatorError('SCENARIO_STEP_FAILED', `step ${index} "${stepTitle(step)}" failed: ${e.code}: ${e.message}`, { cause: e, details: { code: e.code } });
+}
+
+/**
+ * Settles `work` with whichever comes first: its own outcome, the abort signal (rejects with its
+ * reason), or the watchdog (rejects with `onTimeout()`). The work left behind is ended by the
+ * caller switching the phones off; its late outcome is ignored.
+ */
+function watched<T>(work: Promise<T>, o: { signal: AbortSignal | undefined; timeoutMs: number; onTimeout: () => Error }): Promise<T> {
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => finish(() => reject(o.onTimeout())), o.timeoutMs);
+    const onAbort = (): void => finish(() => reject(o.signal!.reason ?? new Error('aborted')));
+    function finish(then: () => void): void {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      then();
+    }
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    work.then((v) => finish(() => resolve(v)), (e: unknown) => finish(() => reject(e)));
+  });
+}
+
+/** Stops (or starts) the services a fault plan names before step `index`; the lines go into that step's record. */
+async function injectFaults(ctx: ScenarioContext, faults: readonly FaultPlan[], index: number): Promise<string[]> {
+  const lines: string[] = [];
+  for (const f of faults.filter((x) => x.at === index)) {
+    const clusters = f.cluster ? [ctx.requireCluster(f.cluster)] : [...ctx.clusters.values()];
+    const services = f.service === 'all' ? undefined : f.service === 'tftp' ? (['tftp', 'http'] as const) : ([f.service] as const);
+    for (const rc of clusters) {
+      const nodes = f.node ? [f.node] : rc.cluster.state.nodes.map((n) => n.hostname);
+      for (const n of nodes) {
+        if (!services) await (f.action === 'start' ? rc.servers.start(n) : rc.servers.stop(n));
+        else for (const s of services) await (f.action === 'start' ? rc.servers.start(n, s) : rc.servers.stop(n, s));
+      }
+      lines.push(`fault: ${rc.spec.name} ${f.service} ${f.action === 'start' ? 'started' : 'stopped'} on ${nodes.join(', ')} before this step`);
+    }
+  }
+  return lines;
+}
+
 async function initialStates(ctx: ScenarioContext, progress: (done: number, total: number) => void): Promise<void> {
   for (const f of ctx.fleets.values()) {
     const initial = f.spec.initial ?? 'factory-fresh';
@@ -191,17 +279,19 @@ async function initialStates(ctx: ScenarioContext, progress: (done: number, tota
     await f.fleet.powerOn({ onProgress: (p) => progress(p.done, p.total) });
     if (initial === 'powered-off') for (const p of f.fleet.phones) p.powerOff();
   }
-  await ctx.settle();
+  await ctx.settle(durationMs(DEFAULT_SETTLE_BUDGET));
 }
 
 function record(ctx: ScenarioContext, index: number, title: string, action: string, durationMs: number, lines: string[], expectations: ExpectationResult[]): StepRecord {
   const tally: Record<string, StateTally> = {};
   for (const [name, f] of ctx.fleets) tally[name] = f.fleet.tally();
+  const waiting = ctx.waitingOnTimers();
   return {
     index, title, action, at: new Date(ctx.clock.now()).toISOString(), durationMs, lines, tally,
     tvs: Object.fromEntries(ctx.counters.tvs),
     registrations: Object.fromEntries([...ctx.counters.registrations].map(([k, v]) => [k, v.size])),
     expectations,
+    ...(waiting.length ? { waiting } : {}),
   };
 }
 

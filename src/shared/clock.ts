@@ -77,6 +77,13 @@ export class ManualClock implements Clock {
     return this.#timers.size;
   }
 
+  /** When the earliest waiting timer falls due, if any. */
+  nextDue(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.#timers.values()) if (at === undefined || t.at < at) at = t.at;
+    return at;
+  }
+
   /** Moves time forward by `ms`, running every timer that falls due on the way. */
   advance(ms: number): void {
     const target = this.#now + ms;

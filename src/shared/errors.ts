@@ -100,6 +100,8 @@ export type OperationErrorCode =
   | 'TFTP_TIMEOUT'
   | 'SCENARIO_INVALID'
   | 'SCENARIO_STEP_FAILED'
+  | 'STEP_NOT_SETTLED'
+  | 'INVALID_TRANSITION'
   | 'RUN_NOT_FOUND'
   | 'FINDING_INVALID';
 
@@ -148,6 +150,23 @@ export class DecodeError extends EmulatorError {
 
   override get name(): string {
     return 'DecodeError';
+  }
+}
+
+/**
+ * An event the phone's machine has no edge for in its current phase (architecture.md: "an
+ * event with no edge is an `INVALID_TRANSITION` finding, never ignored"), or an edge that ended
+ * in a phase its table does not declare. Returned by the reducer as a finding, never thrown by
+ * it; the runner fails the step and the phone fuzz target counts it.
+ */
+export class InvalidTransitionError extends EmulatorError {
+  declare readonly code: 'INVALID_TRANSITION';
+  constructor(readonly device: string, readonly region: string, readonly phase: string, readonly event: string, detail: string) {
+    super('INVALID_TRANSITION', `${device}: ${event} in ${region} ${phase}: ${detail}`, { details: { device, region, phase, event } });
+  }
+
+  override get name(): string {
+    return 'InvalidTransitionError';
   }
 }
 

@@ -3,6 +3,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import { headerValue, SipFramer, type SipMessage } from './index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
+import { onAbort } from '../shared/lifecycle.js';
 
 /**
  * The phone's side of SIP registration (phone-behaviour.md TLS-1..TLS-4; RFC 3261 §10):
@@ -36,6 +37,8 @@ export interface SipRegisterOptions {
   localAddress?: string;
   timeoutMs?: number;
   clock?: Clock;
+  /** Aborting closes the connection and ends with `aborted`. */
+  signal?: AbortSignal;
 }
 
 export type SipRegisterResult =
@@ -96,14 +99,18 @@ export function sipRegister(o: SipRegisterOptions): Promise<SipRegisterResult> {
   return new Promise((resolve) => {
     let done = false;
     let socket: Socket | TLSSocket;
+    let detach = (): void => undefined;
     const finish = (r: SipRegisterResult): void => {
       if (done) return;
       done = true;
       clock.clearTimeout(timer);
+      detach();
       socket?.destroy();
       resolve(r);
     };
     const timer = clock.setTimeout(() => finish({ ok: false, reason: 'timeout' }), o.timeoutMs ?? 10_000);
+    detach = onAbort(o.signal, () => finish({ ok: false, reason: 'aborted' }));
+    if (done) return;
     const framer = new SipFramer();
     const send = (): void => {
       const local = `${socket.localAddress ?? '0.0.0.0'}:${socket.localPort ?? 0}`;

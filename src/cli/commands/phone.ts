@@ -155,33 +155,58 @@ async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPh
     phone.enterAuthString(o.authString);
   }
   const deadline = Date.now() + timeoutMs;
-  const idle = async (): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined;
-    const ok = await Promise.race([
-      phone.whenIdle().then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now())))),
-    ]);
-    clearTimeout(timer);
-    return ok;
-  };
+  // The last entry before this boot (entries are shared between log copies, so it can be found again).
+  const mark = phone.state.flash.log.at(-1);
   run(phone);
-  let settled = await idle();
-  if (settled && then && phone.settled.state === 'registered') {
+  let rested = await untilAtRest(phone, deadline);
+  if (rested && then && phone.settled.state === 'registered') {
     then(phone);
-    settled = await idle();
+    rested = await untilAtRest(phone, deadline);
   }
-  if (!settled) phone.powerOff();
-  await phone.flushed();
+  // The outcome is read before anything else touches the phone: switching a phone that did not
+  // settle off would put it in `off` and lose what it was doing.
   const s = phone.settled;
+  const where = phone.describe();
+  const log = phone.state.flash.log;
+  const bootLog = log.slice(mark ? log.lastIndexOf(mark) + 1 : 0).map((l) => ({ at: new Date(l.at).toISOString(), message: l.message }));
   const service = then ? phone.state.lastService : undefined;
-  const outcome = { device: phone.device, model: record.model, state: settled ? s.state : 'timeout', reason: settled ? s.reason : `not settled within ${o.timeout} s (phase ${phone.state.phase})`, statuses, boot: phone.state.boot, ...(service ? { service } : {}) };
+  const capf = phone.state.lastCapf;
+  if (!rested) phone.powerOff();
+  await phone.flushed();
+  const outcome = {
+    device: phone.device, model: record.model, state: rested ? s.state : 'timeout',
+    reason: rested ? s.reason : `not settled within ${o.timeout} s: ${where}`,
+    statuses, log: bootLog, boot: phone.state.boot, ...(service ? { service } : {}), ...(capf ? { capf } : {}),
+  };
   if (o.json) printJson(io, outcome);
   else {
     io.out(`${phone.device}: ${outcome.state} — ${outcome.reason}\n`);
+    if (capf) io.out(`CAPF: ${capf.outcome} — ${capf.reason} (${capf.attempts} attempt(s))\n`);
     if (service) io.out(`directory ${service.url}: ${service.outcome} — ${service.reason}${service.trustedBy ? ` (server certificate trusted by ${service.trustedBy})` : ''}\n`);
+    if (outcome.state !== 'registered' && bootLog.length) io.out(`status log of this boot:\n${bootLog.map((l) => `  ${l.at}  ${l.message}\n`).join('')}`);
   }
   const ok = outcome.state === 'registered' && (!then || service?.outcome === 'loaded');
   return ok ? EXIT.OK : EXIT.NEGATIVE;
+}
+
+/**
+ * Waits until the phone rests or the deadline passes. A phone waiting for a timer (a CAPF retry
+ * 30 s after a failure) is waited for in real time, as a real phone would be: this command runs
+ * on the wall clock.
+ */
+async function untilAtRest(phone: VirtualPhone, deadline: number): Promise<boolean> {
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return phone.atRest;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = await Promise.race([phone.whenIdle().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), left)))]);
+    clearTimeout(timer);
+    if (!idle) return false;
+    if (phone.atRest) return true;
+    const due = phone.nextDue;
+    if (due === undefined) return false;
+    await new Promise((r) => setTimeout(r, Math.min(Math.max(0, due - Date.now()) + 5, Math.max(0, deadline - Date.now()))));
+  }
 }
 
 function signerOf(b64: string | undefined): string | undefined {

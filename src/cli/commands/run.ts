@@ -6,11 +6,12 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { EventBus } from '../../shared/events.js';
 import { EmulatorError, isEmulatorError } from '../../shared/errors.js';
-import { publishedSchema, readReport, runScenario, summaryText, writeReports, parseScenario, type RunEvent, type RunReport, type ScenarioProblem } from '../../scenario/index.js';
+import { publishedSchema, readReport, runScenario, summaryText, writeReports, parseScenario, type FaultPlan, type RunEvent, type RunReport, type ScenarioProblem } from '../../scenario/index.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, reportError, type CliIo } from '../io.js';
 import { labDir } from '../lab-options.js';
+import { int } from './serve-common.js';
 
 /** The package root (where fixtures/ lives), from this module's location in src/ or dist/src/. */
 function packageRoot(): string {
@@ -38,6 +39,21 @@ interface RunFlags {
   whatIf?: boolean;
   json?: boolean;
   quiet?: boolean;
+  fault?: string[];
+  stepTimeout?: string;
+}
+
+const FAULT_SERVICES = ['tftp', 'tvs', 'sip', 'capf', 'http', 'https', 'all'] as const;
+
+/** `--fault tvs@3`, `--fault capf@2:A`, `--fault start:tvs@5:A/sub1`: a service stops (or starts) before a step. */
+export function parseFault(text: string): FaultPlan {
+  const m = /^(?:(stop|start):)?([a-z]+)@([0-9]+)(?::([A-Za-z0-9_-]+)(?:\/([A-Za-z0-9-]+))?)?$/.exec(text.trim());
+  if (!m || !(FAULT_SERVICES as readonly string[]).includes(m[2]!)) {
+    throw new EmulatorError('USAGE', `--fault "${text}" is not [stop:|start:]SERVICE@STEP[:CLUSTER[/NODE]] with SERVICE one of ${FAULT_SERVICES.join(', ')}; e.g. --fault tvs@3`);
+  }
+  const at = Number(m[3]);
+  if (at < 1) throw new EmulatorError('USAGE', `--fault "${text}": steps are numbered from 1`);
+  return { at, service: m[2] as FaultPlan['service'], ...(m[1] === 'start' ? { action: 'start' as const } : {}), ...(m[4] ? { cluster: m[4] } : {}), ...(m[5] ? { node: m[5] } : {}) };
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -50,7 +66,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--what-if', 'run without expectations and print the predicted outcome per population')
     .option('--quiet', 'print only the summary')
     .option('--json', 'print each run report as JSON')
-    .addHelpText('after', '\nExit codes: 0 every expectation held; 1 an expectation failed or a step was refused; 2 a scenario file is invalid (nothing runs).\nExample: trustlab run sc-04 migration-template my-runbook.yaml --lab lab')
+    .option('--fault <plan>', 'inject a fault: [stop:|start:]SERVICE@STEP[:CLUSTER[/NODE]], e.g. tvs@3 stops TVS on every node before step 3 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--step-timeout <seconds>', 'wall-clock watchdog per step: a step whose phones are still busy on the network after this long fails with STEP_NOT_SETTLED (default 120 s plus 40 ms per phone)')
+    .addHelpText('after', '\nExit codes: 0 every expectation held; 1 an expectation failed or a step was refused or did not settle; 2 a scenario file is invalid (nothing runs); 130 interrupted (the partial report is written).\nCtrl-C or SIGTERM stops the run within 2 s: servers close and the report says where it stopped.\nExample: trustlab run sc-04 migration-template my-runbook.yaml --lab lab\n         trustlab run sc-28 --fault capf@1   # what if CAPF is down when the phones boot')
     .action(act(ctx, async (files: string[], o: RunFlags) => {
       try {
         return await runAll(io, files, o);
@@ -126,15 +144,18 @@ async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
     const err = new EmulatorError('SCENARIO_INVALID', `${problems.length} problem(s); nothing was run:\n${problems.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}`, { details: { problems } });
     return reportError(io, err, Boolean(o.json));
   }
+  const faults = (o.fault ?? []).map(parseFault);
+  const stepTimeoutMs = o.stepTimeout !== undefined ? int(o.stepTimeout, '--step-timeout', 1, 86_400) * 1000 : undefined;
   const base = join(labDir(o), 'runs');
   const abort = new AbortController();
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (abort.signal.aborted) return;
-    process.stderr.write('\ninterrupted: closing servers and writing the report (Ctrl-C again to force)\n');
-    abort.abort(new EmulatorError('INVALID_STATE', 'interrupted'));
+    process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: closing servers and writing the report (Ctrl-C again to force)\n`);
+    abort.abort(new EmulatorError('INVALID_STATE', signal));
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let ok = true;
   try {
     for (const s of scenarios) {
@@ -142,7 +163,9 @@ async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
       const events = new EventBus<RunEvent>();
       const view = o.json || o.quiet ? undefined : liveView(io, s.scenario.name);
       if (view) events.onAny(view);
-      const report = await runScenario(s.scenario, { runDir, events, signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}) });
+      const report = await runScenario(s.scenario, {
+        runDir, events, signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}), ...(faults.length ? { faults } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}),
+      });
       const files = await writeReports(runDir, report);
       ok &&= report.ok;
       if (o.json) printJson(io, { ...report, files });
@@ -151,7 +174,9 @@ async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+  if (abort.signal.aborted) return EXIT.INTERRUPTED;
   return ok ? EXIT.OK : EXIT.NEGATIVE;
 }
 
@@ -186,7 +211,7 @@ function liveView(io: CliIo, name: string): (e: RunEvent) => void {
           return a;
         }, {});
         const exp = r.expectations.length ? ` · expectations ${r.expectations.filter((x) => x.ok).length}/${r.expectations.length}${r.expectations.some((x) => !x.ok) ? ` ✗ ${r.expectations.filter((x) => !x.ok).map((x) => x.name).join('; ')}` : ''}` : '';
-        io.err(`  ${String(r.index).padStart(2)}. ${r.title} → ${Object.entries(tally).map(([k, v]) => `${v} ${k}`).join(', ')}${exp}${r.error ? ` · ERROR ${r.error}` : ''}\n`);
+        io.err(`  ${String(r.index).padStart(2)}. ${r.title} → ${Object.entries(tally).map(([k, v]) => `${v} ${k}`).join(', ')}${exp}${r.waiting ? ` · ${r.waiting.length} phone(s) wait for a timer (advance or settle lets it pass)` : ''}${r.error ? ` · ERROR ${r.error}` : ''}\n`);
         return;
       }
       case 'run.end':

@@ -1,0 +1,64 @@
+import { Type } from '@sinclair/typebox';
+import type { VirtualPhone } from '../../../phones/index.js';
+import type { ScenarioContext } from '../context.js';
+import { selectPhones } from './common.js';
+import { defineStep, type Progress } from './registry.js';
+import { ClusterName, FleetName, NodeName, Obj, Opt, Selector, type PhoneSelector } from './schemas.js';
+
+/**
+ * What a technician or a user does to the phones: each acts on the selected phones and waits
+ * until nothing of theirs is on the network. A phone left waiting for a timer (a CAPF retry in
+ * 30 s) is reported by the runner, and `advance` or `settle` lets that time pass.
+ */
+async function act(ctx: ScenarioContext, sel: PhoneSelector, progress: Progress, action: (p: VirtualPhone) => void): Promise<string[]> {
+  const phones = selectPhones(ctx, sel);
+  const fleetName = typeof sel === 'string' ? sel : sel.fleet;
+  const r = await ctx.requireFleet(fleetName).fleet.each(action, { phones, onProgress: (p) => progress(p.done, p.total) });
+  return [`${phones.length} phone(s): ${Object.entries(r.tally).map(([k, v]) => `${v} ${k}`).join(', ')}`];
+}
+
+const phoneStep = <const N extends string>(name: N, summary: string, action: (p: VirtualPhone) => void) => defineStep({
+  name, summary, args: Selector, example: 'phones',
+  run: (ctx, sel, progress) => act(ctx, sel, progress, action),
+});
+
+export const boot = phoneStep('boot', 'Power the phones on: CTL, ITL, config, CAPF if pending, registration (phones already on are left as they are).', (p) => p.powerOn());
+export const powerOn = phoneStep('power-on', 'The same as boot.', (p) => p.powerOn());
+export const powerOff = phoneStep('power-off', 'Switch the phones off; they keep their flash.', (p) => p.powerOff());
+export const reset = phoneStep('reset', 'Reset the phones (Device > Reset): they boot again from what their flash holds.', (p) => p.reset());
+export const securityReset = phoneStep('security-reset', '"Reset security settings": erase the CTL, ITL and TVS cache, then boot (REC-4).', (p) => p.securityReset());
+export const factoryReset = phoneStep('factory-reset', 'Factory reset: erase the CTL, ITL, config and LSC, then boot (REC-4).', (p) => p.factoryReset());
+export const deleteItl = phoneStep('delete-itl', 'Delete the ITL from the phone\'s menu (older models); the next boot trusts on first use.', (p) => p.deleteItl());
+export const openDirectory = phoneStep('open-directory', 'Open the corporate directory (HTTPS on the publisher\'s Tomcat, its certificate checked through the trust list or TVS: SC-23).', (p) => p.openDirectory());
+
+export const authString = defineStep({
+  name: 'auth-string',
+  summary: 'Type the CAPF authentication string on every phone of the fleet (CAPF-2).',
+  args: Obj({ fleet: FleetName, value: Type.String({ pattern: '^[0-9]{4,10}$', description: 'the 4–10 digit string' }) }),
+  example: { fleet: 'phones', value: '246810' },
+  run: async (ctx, a, progress) => {
+    const f = ctx.requireFleet(a.fleet);
+    await f.fleet.each((p) => p.enterAuthString(a.value), { onProgress: (p) => progress(p.done, p.total) });
+    return [`authentication string entered on ${f.fleet.phones.length} phone(s)`];
+  },
+});
+
+export const move = defineStep({
+  name: 'move',
+  summary: 'Point the phones at another cluster through DHCP option 150 (they restart against it); devices missing there are added.',
+  args: Obj({ fleet: FleetName, to: ClusterName, tftp: Opt(Type.Array(NodeName, { minItems: 1, description: 'TFTP nodes of the target (default its publisher)' })), count: Opt(Type.Integer({ minimum: 0, description: 'only the first N phones' })) }),
+  example: { fleet: 'phones', to: 'B' },
+  run: async (ctx, a, progress) => {
+    const f = ctx.requireFleet(a.fleet);
+    const target = ctx.requireCluster(a.to).cluster;
+    const phones = f.fleet.phones.slice(0, a.count ?? f.fleet.phones.length);
+    const missing = phones.filter((p) => !target.device(p.device));
+    if (missing.length) await target.upsertDevices(missing.map((p) => ({ mac: p.record.mac, model: p.model.id, profile: f.spec.profile ?? 'non-secure' })));
+    const servers = (a.tftp ?? [target.publisher.hostname]).map((n) => target.node(n).ipv4);
+    await f.fleet.each((p) => p.setTftpServers(servers), { phones, onProgress: (p) => progress(p.done, p.total) });
+    if (phones.length === f.fleet.phones.length) f.cluster = a.to;
+    return [`${phones.length} phone(s) of ${a.fleet} pointed at ${a.to} (option 150 ${servers.join(', ')})${missing.length ? `; ${missing.length} device(s) added to ${a.to}` : ''}`];
+  },
+});
+
+export const PHONE_STEPS = [boot, powerOn, powerOff, reset, securityReset, factoryReset, deleteItl, openDirectory, authString, move] as const;
