@@ -69,6 +69,20 @@ it('adds a phone, boots it against a served cluster, and a security reset takes 
   expect(out.state).toBe('registered');
   expect(out.statuses).toEqual(['Erasing CTL and ITL files', 'ITL installed']);
 
+  // Issue 13: a failed boot keeps and prints its status log, and a boot that does not settle
+  // says where the phone was (not "off": the outcome is read before the phone is switched off).
+  const secure = JSON.parse((await trustlab(['phone', 'add', '--lab', lab, '--profile', 'encrypted', '--json'])).stdout) as { mac: string };
+  const failed = await trustlab(['phone', 'boot', secure.mac, ...where]);
+  expect(failed.code).toBe(1);
+  expect(failed.stdout).toMatch(/unregistered — secure profile without a CTL.*BOOT-3/);
+  expect(failed.stdout).toContain('status log of this boot:');
+  expect(failed.stdout).toMatch(/status log of this boot:\n(.*\n)*\s+\S+\s+File Not Found <CTLFile\.tlv>/);
+  const stalled = await trustlab(['phone', 'boot', secure.mac, '--lab', lab, '--tftp-port', '9', '--http-port', '9', '--timeout', '1', '--json']);
+  expect(stalled.code).toBe(1);
+  const late = JSON.parse(stalled.stdout) as { state: string; reason: string };
+  expect(late.state).toBe('timeout');
+  expect(late.reason).toMatch(/^not settled within 1 s: SEP[0-9A-F]{12}: phase ctl; pending fetch #\d+/);
+
   const missing = await trustlab(['phone', 'boot', '00AC0000FFFF', '--lab', lab]);
   expect(missing.code).toBe(66);
   expect(missing.stderr).toContain('trustlab phone list');

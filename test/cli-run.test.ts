@@ -83,7 +83,7 @@ describe('trustlab run', () => {
     expect(ambiguous.stderr).toMatch(/it could be sc-01-trust-on-first-use, sc-02-unchanged-itl/);
   }, 120_000);
 
-  it('closes every server on Ctrl-C, writes the report as interrupted and leaves the lab readable', async () => {
+  it.each([['SIGINT'], ['SIGTERM']] as const)('closes every server on %s within 2 s, writes the report as interrupted and leaves the lab readable', async (signal) => {
     const lab = mkdtempSync(join(tmpdir(), 'lab-'));
     const text = small('registered').replace('count: 3', 'count: 40').replace('  - boot: phones\n', '  - boot: phones\n  - reset: phones\n  - reset: phones\n  - reset: phones\n');
     const child = spawn(process.execPath, [resolve(ROOT, 'bin/trustlab.js'), 'run', scenarioFile(text), '--lab', lab], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUSTLAB_KEYPOOL: resolve(ROOT, '.trustlab-keypool') } });
@@ -95,18 +95,18 @@ describe('trustlab run', () => {
       if (/ 1\. boot phones/.test(err)) res();
     }));
     // Interrupted in the middle of a step (the resets of 40 phones), not between steps.
-    child.kill('SIGINT');
+    child.kill(signal);
     const killed = Date.now();
     const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
     const stoppedInMs = Date.now() - killed;
     expect(code).toBe(130);
     expect(stoppedInMs).toBeLessThan(2000);
-    expect(err).toContain('interrupted: closing servers');
+    expect(err).toContain(`${signal === 'SIGINT' ? 'interrupted' : 'terminated'}: closing servers`);
     expect(out).toContain('Stopped: interrupted');
     const run = readdirSync(join(lab, 'runs'))[0]!;
     const report = JSON.parse(readFileSync(join(lab, 'runs', run, 'report.json'), 'utf8')) as { ok: boolean; error: string; steps: unknown[] };
     expect(report.ok).toBe(false);
-    expect(report.error).toMatch(/^interrupted \(SIGINT\): the run stopped at step/);
+    expect(report.error).toMatch(new RegExp(`^interrupted \\(${signal}\\): the run stopped at step`));
     const reopened = await Lab.open(join(lab, 'runs', run, 'lab'));
     expect((await reopened.cluster('A')).state.devices).toHaveLength(40);
   }, 120_000);

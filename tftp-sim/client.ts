@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { systemClock, type Clock, type TimerHandle } from '../src/shared/clock.js';
+import { systemClock, type Clock } from '../src/shared/clock.js';
 import { DecodeError, EmulatorError } from '../src/shared/errors.js';
 import { onAbort } from '../src/shared/lifecycle.js';
 import {
@@ -9,7 +9,8 @@ import {
 import { TftpError } from './errors.js';
 import { fromNetascii } from './netascii.js';
 import { requestOptions, type RequestedOptions } from './options.js';
-import { decodePacket, encodePacket } from './packet.js';
+import { encodePacket } from './packet.js';
+import { decodeOrRefuse, refuseStranger, SessionPump } from './pump.js';
 import { errorPacket } from './read-session.js';
 import { ReceiveSession, type ReceiveStep } from './receive-session.js';
 import { udpTransport, type DatagramTransport, type Peer } from './transport.js';
@@ -85,75 +86,63 @@ export async function tftpGet(file: string, options: TftpGetOptions): Promise<Tf
   const session = new ReceiveSession(request, o.requested, o.maxRetries, o.maxBytes);
   return new Promise<TftpGetResult>((resolve, reject) => {
     let peer: Peer | undefined;
-    let timer: TimerHandle | undefined;
-    let settled = false;
     const finish = (closeAfterMs: number): void => {
-      settled = true;
-      o.clock.clearTimeout(timer);
+      pump.stop();
       detach();
       if (closeAfterMs > 0) o.clock.setTimeout(() => void endpoint.close(), closeAfterMs);
       else void endpoint.close();
     };
-    const apply = (step: ReceiveStep): void => {
-      for (const d of step.send) endpoint.send(d, peer ?? server);
-      if (step.outcome?.kind === 'complete') {
-        const p = session.parameters;
-        finish(o.dallyMs);
-        // While dallying, a repeated last block means our last ACK was lost: send it again.
-        endpoint.onMessage((msg, from) => {
-          if (peer && from.port === peer.port && from.address === peer.address && msg[1] === 3) endpoint.send(session.lastSent, peer);
-        });
-        resolve({
-          bytes: o.mode === 'netascii' ? fromNetascii(step.outcome.bytes) : step.outcome.bytes,
-          server: peer ?? server, negotiated: p.negotiated, blockSize: p.blockSize, windowSize: p.windowSize,
-          ...(p.tsize !== undefined ? { tsize: p.tsize } : {}), retransmits: session.retransmits,
-        });
-        return;
-      }
-      if (step.outcome?.kind === 'failed') {
+    const pump = new SessionPump<ReceiveStep>({
+      send: (d) => endpoint.send(d, peer ?? server),
+      clock: o.clock,
+      timeoutMs: () => o.timeoutMs,
+      session,
+      onOutcome: (step) => {
+        const outcome = step.outcome!;
+        if (outcome.kind === 'complete') {
+          const p = session.parameters;
+          finish(o.dallyMs);
+          // While dallying, a repeated last block means our last ACK was lost: send it again.
+          endpoint.onMessage((msg, from) => {
+            if (peer && from.port === peer.port && from.address === peer.address && msg[1] === 3) endpoint.send(session.lastSent, peer);
+          });
+          resolve({
+            bytes: o.mode === 'netascii' ? fromNetascii(outcome.bytes) : outcome.bytes,
+            server: peer ?? server, negotiated: p.negotiated, blockSize: p.blockSize, windowSize: p.windowSize,
+            ...(p.tsize !== undefined ? { tsize: p.tsize } : {}), retransmits: session.retransmits,
+          });
+          return;
+        }
         finish(0);
-        const { code, message, tftpCode } = step.outcome;
+        const { code, message, tftpCode } = outcome;
         reject(new TftpError(code, `${file} from ${server.address}:${server.port}: ${message}`, tftpCode, { details: { file, server: `${server.address}:${server.port}` } }));
-        return;
-      }
-      if (step.rearm) {
-        o.clock.clearTimeout(timer);
-        timer = o.clock.setTimeout(() => {
-          timer = undefined;
-          if (!settled) apply(session.onTimeout());
-        }, o.timeoutMs * Math.min(4, 2 ** session.retries));
-      }
-    };
+      },
+    });
     endpoint.onMessage((msg, from) => {
-      if (settled) return;
+      if (pump.stopped) return;
       if (!peer) {
         // The first answer fixes the server's transfer ID (RFC 1350 §4); it must come from
         // the address the request went to.
         if (!sameAddress(from.address, server.address)) return;
         peer = from;
       } else if (from.port !== peer.port || from.address !== peer.address) {
-        if (!(msg[0] === 0 && msg[1] === 5)) endpoint.send(errorPacket(TftpErrorCode.UNKNOWN_TID), from);
-        return;
+        return refuseStranger(msg, (d) => endpoint.send(d, from));
       }
-      let packet;
-      try {
-        packet = decodePacket(msg);
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        endpoint.send(errorPacket(TftpErrorCode.ILLEGAL_OPERATION, `malformed packet: ${err.code}`), peer);
+      const packet = decodeOrRefuse(msg, (d) => endpoint.send(d, peer!));
+      if (packet instanceof DecodeError) {
         finish(0);
-        reject(new TftpError('TFTP_PROTOCOL_VIOLATION', `${file}: malformed packet from the server: ${err.message}`, TftpErrorCode.ILLEGAL_OPERATION, { cause: err }));
+        reject(new TftpError('TFTP_PROTOCOL_VIOLATION', `${file}: malformed packet from the server: ${packet.message}`, TftpErrorCode.ILLEGAL_OPERATION, { cause: packet }));
         return;
       }
-      apply(session.onPacket(packet));
+      pump.apply(session.onPacket(packet));
     });
     const detach = onAbort(o.signal, () => {
-      if (settled) return;
+      if (pump.stopped) return;
       if (peer) endpoint.send(errorPacket(TftpErrorCode.NOT_DEFINED, 'transfer cancelled'), peer);
       finish(0);
       reject(o.signal!.reason);
     });
-    if (!settled) apply(session.start());
+    pump.apply(session.start());
   });
 }
 

@@ -1,3 +1,5 @@
+import { codeNames } from '../src/shared/code-table.js';
+
 /**
  * TFTP protocol numbers and the limits and defaults of trustlab's TFTP server and client
  * (conventions.md §11). Each value cites the RFC that fixes it or says why it was chosen.
@@ -11,7 +13,7 @@ export type OpcodeNumber = (typeof Opcode)[keyof typeof Opcode];
 export type PacketType = keyof typeof Opcode;
 
 /** Opcode number → packet type name. */
-export const OPCODE_NAMES: Readonly<Record<number, PacketType>> = { 1: 'RRQ', 2: 'WRQ', 3: 'DATA', 4: 'ACK', 5: 'ERROR', 6: 'OACK' };
+export const OPCODE_NAMES = codeNames(Opcode) as Readonly<Record<number, PacketType>>;
 
 /** ERROR packet codes: RFC 1350 Appendix (0–7) and RFC 2347 (8). */
 export const TftpErrorCode = {

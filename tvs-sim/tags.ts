@@ -1,3 +1,5 @@
+import { codeNames, nameOf, screamingSnake, type CodeNames } from '../src/shared/code-table.js';
+
 /**
  * Command, element and status codes of the TVS protocol, both ways (number ↔ name).
  *
@@ -23,13 +25,7 @@ export const TvsCommand = {
 export type TvsCommand = (typeof TvsCommand)[keyof typeof TvsCommand];
 
 /** Command names as tvsd spells its constants. */
-export const TVS_COMMAND_NAMES: Readonly<Record<number, string>> = {
-  0: 'NONE',
-  1: 'VERIFY_REQUEST',
-  2: 'VERIFY_RESPONSE',
-  3: 'QUERY_REQUEST',
-  4: 'QUERY_RESPONSE',
-};
+export const TVS_COMMAND_NAMES: CodeNames = codeNames(TvsCommand, screamingSnake);
 
 /**
  * Element tags: `tag u8 | length u16be | value`.
@@ -54,14 +50,7 @@ export const TvsElementTag = {
 export type TvsElementTag = (typeof TvsElementTag)[keyof typeof TvsElementTag];
 
 /** Element names as tvsd spells its constants (3 is ours: Cisco's log shows no name). */
-export const TVS_ELEMENT_NAMES: Readonly<Record<number, string>> = {
-  1: 'DEVICE_NAME',
-  2: 'CERTIFICATE',
-  3: 'SUBJECT',
-  7: 'STATUS',
-  8: 'ROLES',
-  9: 'TTL',
-};
+export const TVS_ELEMENT_NAMES: CodeNames = codeNames(TvsElementTag, screamingSnake);
 
 /** STATUS (element 7) values. tvsc treats anything but 0 as invalid; so does the client here. */
 export const TvsStatus = {
@@ -74,7 +63,7 @@ export const DEVICE_NAME_PREFIX = 0x01;
 
 /** The command's name, or `COMMAND(n)`. */
 export function tvsCommandName(code: number): string {
-  return TVS_COMMAND_NAMES[code] ?? `COMMAND(${code})`;
+  return nameOf(TVS_COMMAND_NAMES, code, (c) => `COMMAND(${c})`);
 }
 
 /** The response command for a request command (1 → 2, 3 → 4). */

@@ -4,7 +4,7 @@ import { fetchPhase, onFileResult } from './files.js';
 import * as M from './messages.js';
 import type { Step } from './step.js';
 import { subMachine } from './table.js';
-import { decideTrustList, internFile } from './trust.js';
+import { internFile } from './trust.js';
 import { CAPF_STARTS, ENTER_CONFIG, ENTER_ITL, START_BOOT } from './targets.js';
 import { askTvs } from './tvs.js';
 import type { Phase, TrustListKind } from './types.js';
@@ -53,7 +53,7 @@ export function afterList(st: Step, kind: TrustListKind): void {
 }
 
 function onTrustList(st: Step, kind: TrustListKind, name: string, bytes: Uint8Array): void {
-  const d = decideTrustList(kind, bytes, st.s.flash, st.model.sbd, st.at);
+  const d = st.decide.decideTrustList(kind, bytes, st.s.flash, st.model.sbd, st.at);
   switch (d.kind) {
     case 'unchanged':
       st.s = { ...st.s, boot: { ...st.s.boot, [kind.toLowerCase()]: 'unchanged' } };

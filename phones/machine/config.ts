@@ -5,7 +5,7 @@ import * as M from './messages.js';
 import { startRegister } from './register.js';
 import type { Step } from './step.js';
 import { subMachine } from './table.js';
-import { CONFIG_SIGNER_ROLES, decideConfig, internFile, internText, trustsOnFirstUse } from './trust.js';
+import { CONFIG_SIGNER_ROLES, internFile, internText, trustsOnFirstUse } from './trust.js';
 import { askTvs } from './tvs.js';
 import { AFTER_CONFIG, CAPF_STARTS } from './targets.js';
 import type { PhoneState } from './types.js';
@@ -37,7 +37,7 @@ export function toConfig(st: Step): void {
 }
 
 function onConfigFile(st: Step, name: string, bytes: Uint8Array): void {
-  const d = decideConfig(bytes, name.endsWith('.sgn'), st.s.flash);
+  const d = st.decide.decideConfig(bytes, name.endsWith('.sgn'), st.s.flash);
   if (d.kind === 'accept') return applyConfig(st, d.xml, d.config);
   if (d.kind === 'ask-tvs') {
     return askTvs(st, { purpose: 'config', file: internFile(bytes), fileName: name, subject: d.subject, wantRoles: CONFIG_SIGNER_ROLES });

@@ -13,5 +13,5 @@ export type {
   PhoneState, PhoneEvent, PhoneEffect, NetworkEffect, ResultEvent, ActionEvent, PendingEffect, Transition, Flash, Phase, CapfStage, ServiceStage, Region,
   SettledState, BootOutcome, PhoneQuirks, TvsOutcomeKind, LogEntry, CapfOutcome, CapfFailureKind, TimerName,
 } from './types.js';
-export { decideTrustList, decideConfig, callManagerAnchors, tvsAnchors, capfAnchors, isEmptyItl, trustsOnFirstUse, installedItl, type TrustDecision, type ConfigDecision } from './trust.js';
+export { decideTrustList, decideConfig, PRODUCTION_DECISIONS, type TrustDecisions, callManagerAnchors, tvsAnchors, capfAnchors, isEmptyItl, trustsOnFirstUse, installedItl, type TrustDecision, type ConfigDecision } from './trust.js';
 export * as messages from './messages.js';

@@ -4,7 +4,7 @@ import { certOf, identityOf, type Cluster } from '../../src/cluster/index.js';
 import { Role } from '../../src/trustlist/index.js';
 import { nodes, testLab } from '../../test/helpers/lab.js';
 import { phoneModel } from '../models.js';
-import { atRest, EFFECT_BOUND_FACTOR, failedResult, initialPhone, reduce, stalledRegions, type NetworkEffect, type PhoneEffect, type PhoneEvent, type PhoneState, type ResultEvent } from './index.js';
+import { atRest, EFFECT_BOUND_FACTOR, failedResult, initialPhone, reduce, stalledRegions, type ActionEvent, type NetworkEffect, type PhoneEffect, type PhoneEvent, type PhoneState, type ResultEvent } from './index.js';
 
 /**
  * Liveness (issue 13): for random fault plans, a phone always comes to rest within a bounded
@@ -23,7 +23,7 @@ const REST_BOUND_MS = 15 * 60_000;
 
 type Server = 'tftp' | 'tvs' | 'capf' | 'sip' | 'https';
 type Fate = 'ok' | 'fail' | 'timeout' | 'never';
-type Action = Extract<PhoneEvent, { effect?: never }>['type'];
+type Action = ActionEvent['type'];
 
 interface Plan {
   variant: number;

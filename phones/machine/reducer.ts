@@ -8,6 +8,7 @@ import { registerMachine } from './register.js';
 import { serviceMachine } from './service.js';
 import { Step } from './step.js';
 import { indexEdges, REGIONS, stageOf, stalledRegions, type AnyEdge, type SubMachine } from './table.js';
+import { PRODUCTION_DECISIONS, type TrustDecisions } from './trust.js';
 import { tvsMachine } from './tvs.js';
 import type { ActionEvent, Flash, PhoneEvent, PhoneQuirks, PhoneState, Region, Transition } from './types.js';
 
@@ -96,8 +97,8 @@ function stop(st: Step, why: InvalidTransitionError): void {
   st.settle('unregistered', `INVALID_TRANSITION: ${why.message}`);
 }
 
-export function reduce(state: PhoneState, event: PhoneEvent, model: PhoneModel): Transition {
-  const st = new Step(state, model, event.at);
+export function reduce(state: PhoneState, event: PhoneEvent, model: PhoneModel, decisions: TrustDecisions = PRODUCTION_DECISIONS): Transition {
+  const st = new Step(state, model, event.at, decisions);
   let region: Region;
   if ('effect' in event) {
     const pending = state.effects.find((p) => p.id === event.effect);

@@ -1,4 +1,5 @@
 import type { PhoneModel } from '../models.js';
+import type { TrustDecisions } from './trust.js';
 import type { Flash, NetworkEffect, PendingEffect, PhoneEffect, PhoneState, Region, SettledState, TimerName, Transition } from './types.js';
 
 /** Status log entries kept in flash; older ones drop off, as on a phone's status screen. */
@@ -13,7 +14,7 @@ type WithoutId<E> = E extends { id: number } ? Omit<E, 'id'> : never;
  */
 export class Step {
   readonly effects: PhoneEffect[] = [];
-  constructor(public s: PhoneState, readonly model: PhoneModel, readonly at: number) {}
+  constructor(public s: PhoneState, readonly model: PhoneModel, readonly at: number, readonly decide: TrustDecisions) {}
 
   log(message: string): void {
     const log = [...this.s.flash.log, { at: this.at, message }];

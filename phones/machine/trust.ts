@@ -244,3 +244,14 @@ export function decideServerCertificate(cert: Uint8Array, flash: Flash, sbd: boo
   if (!sbd) return { kind: 'reject', reason: 'the server certificate is not in the trust list and this model has no TVS (TVS-7)' };
   return { kind: 'ask-tvs' };
 }
+
+/**
+ * The trust decisions the machine takes, as one injectable bundle: production by default; the
+ * fuzzer's planted-bug tests pass their own, which the fuzzer must then catch through the machine.
+ */
+export interface TrustDecisions {
+  decideTrustList: typeof decideTrustList;
+  decideConfig: typeof decideConfig;
+}
+
+export const PRODUCTION_DECISIONS: TrustDecisions = { decideTrustList, decideConfig };

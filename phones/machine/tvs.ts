@@ -4,7 +4,7 @@ import { AFTER_CONFIG, CAPF_STARTS, ENTER_ITL } from './targets.js';
 import * as M from './messages.js';
 import type { Step } from './step.js';
 import { subMachine, type EventOf } from './table.js';
-import { decideConfig, sha256, tvsAnchors } from './trust.js';
+import { sha256, tvsAnchors } from './trust.js';
 import type { Flash, TvsAsk } from './types.js';
 
 /**
@@ -58,7 +58,7 @@ function onAnswer(st: Step, e: EventOf<'tvs.result'>): void {
   const bytes = new Uint8Array(Buffer.from(ask.file, 'base64'));
   if (ask.purpose === 'config') {
     remember();
-    const d = decideConfig(bytes, true, st.s.flash, certs);
+    const d = st.decide.decideConfig(bytes, true, st.s.flash, certs);
     if (d.kind === 'accept') return applyConfig(st, d.xml, d.config);
     return rejectConfig(st, d.kind === 'reject' ? d.reason : 'config signer unknown', true);
   }

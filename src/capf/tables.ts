@@ -1,3 +1,5 @@
+import { codeNames, nameOf, screamingSnake, type CodeNames } from '../shared/code-table.js';
+
 /**
  * Code tables of the CAPF protocol, both ways (number ↔ name).
  *
@@ -46,17 +48,11 @@ export const CapfCommand = {
 export type CapfCommand = (typeof CapfCommand)[keyof typeof CapfCommand];
 
 /** capfd's spellings of the commands, for logs and events. */
-export const CAPF_COMMAND_NAMES: Readonly<Record<number, string>> = {
-  1: 'AUTH_REQ', 2: 'AUTH_RESP', 3: 'KEY_GEN_REQ', 4: 'KEY_GEN_RESP', 5: 'ENCRYPT_RESP', 6: 'ENCRYPT_REQ',
-  7: 'DECRYPT_REQ', 8: 'DECRYPT_RESP', 9: 'STORE_CERT_REQ', 10: 'STORE_CERT_RESP', 11: 'FETCH_CERT_REQ',
-  12: 'FETCH_CERT_RESP', 13: 'DELETE_CERT_REQ', 14: 'DELETE_CERT_RESP', 15: 'END_SESSION', 16: 'RETRY_LATER',
-  17: 'REQUEST_IN_PROGRESS', 18: 'STATUS_REQ', 19: 'STATUS_RESP', 20: 'ABORT_REQ', 21: 'ABORT_RESP',
-  22: 'SIGN_CERT_REQ', 23: 'SIGN_CERT_RESP',
-};
+export const CAPF_COMMAND_NAMES: CodeNames = codeNames(CapfCommand, screamingSnake);
 
 /** `COMMAND_17`-style name for a command number, known or not. */
 export function capfCommandName(command: number): string {
-  return CAPF_COMMAND_NAMES[command] ?? `COMMAND_${command}`;
+  return nameOf(CAPF_COMMAND_NAMES, command, (c) => `COMMAND_${c}`);
 }
 
 /**
@@ -105,11 +101,8 @@ export const CapfElement = {
 } as const;
 export type CapfElement = (typeof CapfElement)[keyof typeof CapfElement];
 
-export const CAPF_ELEMENT_NAMES: Readonly<Record<number, string>> = {
-  1: 'REASON', 2: 'REASON_INFO', 3: 'CERTIFICATE_TYPE', 4: 'CERTIFICATE', 5: 'CERTIFICATE_ID', 6: 'SIGNED_DATA',
-  7: 'VERSION', 8: 'AUTH_TYPE', 9: 'PUBLIC_KEY', 10: 'KEY_SIZE', 11: 'PASSWORD', 12: 'RETRY_DELAY',
-  13: 'DEVICE_NAME', 16: 'SUDI_DATA', 17: 'KEY_TYPE', 18: 'CURVE', 19: 'DIGEST_TYPE', 20: 'SHA2_SIGNED_DATA',
-};
+/** capfd's spellings of the elements. */
+export const CAPF_ELEMENT_NAMES: CodeNames = codeNames(CapfElement, screamingSnake);
 
 /**
  * END_SESSION / response reasons (formats.md §5; CAPF-4). capfd ends a successful install or

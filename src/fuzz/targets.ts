@@ -3,7 +3,8 @@ import { decodeSignedFile, decodeTrustList, encodeSignedFile, encodeTrustList, P
 import { decodeTvsMessage, encodeTvsMessage } from '../../tvs-sim/index.js';
 import { decodePacket, encodePacket } from '../../tftp-sim/index.js';
 import { isEmulatorError } from '../shared/errors.js';
-import { decideConfig, decideTrustList, type Flash } from '../../phones/index.js';
+import { PRODUCTION_DECISIONS, reduce, type Flash, type TrustDecisions } from '../../phones/index.js';
+import { drivePhone } from './phone-drive.js';
 import { referenceVerdict, type ReferenceContext } from './reference.js';
 
 /**
@@ -18,7 +19,7 @@ import { referenceVerdict, type ReferenceContext } from './reference.js';
  *   a phone that holds a trust list taking one on first use is a finding of its own.
  */
 export type FuzzKind = 'itl' | 'ctl' | 'sgn' | 'tvs' | 'tftp';
-export type FindingKind = 'crash' | 'unstable-roundtrip' | 'slow' | 'false-accept' | 'first-use-with-trust-list' | 'state-lost' | 'server-down' | 'bad-response' | 'resource-leak';
+export type FindingKind = 'crash' | 'unstable-roundtrip' | 'slow' | 'false-accept' | 'first-use-with-trust-list' | 'invalid-transition' | 'state-lost' | 'server-down' | 'bad-response' | 'resource-leak';
 
 export interface ExecResult {
   finding?: { kind: FindingKind; message: string };
@@ -90,15 +91,14 @@ function codecOnce(kind: FuzzKind, bytes: Uint8Array): ExecResult {
 }
 
 /**
- * The decisions under test. Production by default; a test can plant a bug by passing its own
- * (the fuzzer must then find it).
+ * The phone under test: its trust decisions and, optionally, its reducer. Production by default;
+ * a test plants a bug by passing its own (the fuzzer must then find it, through the machine).
  */
-export interface PhoneSubject {
-  decideTrustList: typeof decideTrustList;
-  decideConfig: typeof decideConfig;
+export interface PhoneSubject extends TrustDecisions {
+  reduce?: typeof reduce;
 }
 
-export const PRODUCTION_SUBJECT: PhoneSubject = { decideTrustList, decideConfig };
+export const PRODUCTION_SUBJECT: PhoneSubject = PRODUCTION_DECISIONS;
 
 /** A phone state to judge mutants against, and what TVS and the reference know. */
 export interface PhoneScene {
@@ -110,31 +110,26 @@ export interface PhoneScene {
   tvsVouches: (der: Uint8Array) => boolean;
 }
 
-/** The phone oracle for one input in one scene. */
+/**
+ * The phone oracle for one input in one scene: the mutant reaches the phone's machine as the
+ * download it is waiting for (the CTL, the ITL or its signed config), TVS answers as the
+ * cluster's would, and what the machine did is compared with the independent reference (see
+ * reference.ts): accepting what the reference rejects is a false accept; a phone that holds a
+ * trust list taking one on first use is a finding of its own; so is any event the machine has
+ * no edge for (INVALID_TRANSITION).
+ */
 export function execPhone(kind: 'itl' | 'ctl' | 'sgn', bytes: Uint8Array, scene: PhoneScene, subject: PhoneSubject = PRODUCTION_SUBJECT): ExecResult {
-  let accepted: boolean;
-  let path: string;
+  let d: ReturnType<typeof drivePhone>;
   try {
-    if (kind === 'sgn') {
-      let d = subject.decideConfig(bytes, true, scene.flash);
-      if (d.kind === 'ask-tvs') {
-        const vouched = scene.reference.tvs.filter((c) => scene.tvsVouches(c));
-        d = subject.decideConfig(bytes, true, scene.flash, vouched);
-        path = `cfg:tvs:${d.kind}`;
-      } else path = `cfg:${d.kind}`;
-      accepted = d.kind === 'accept';
-    } else {
-      const d = subject.decideTrustList(kind === 'itl' ? 'ITL' : 'CTL', bytes, scene.flash, true, 0);
-      path = d.kind === 'accept' ? `tl:accept:${d.how}` : d.kind === 'reject' ? `tl:reject:${d.reason.split(/[:(]/)[0]!.trim()}` : `tl:${d.kind}`;
-      if (d.kind === 'accept' && d.how === 'tofu' && !scene.reference.firstUse) {
-        return { finding: { kind: 'first-use-with-trust-list', message: `the phone (${scene.name}) holds a trust list but took this file on first use` }, accepted: true, features: [path] };
-      }
-      accepted = d.kind === 'accept' || (d.kind === 'ask-tvs' && scene.tvsVouches(d.signer));
-      if (d.kind === 'unchanged') return { features: [path], accepted: false };
-    }
+    d = drivePhone(kind, bytes, scene, subject);
   } catch (e) {
     return typedOrCrash(e);
   }
+  if (d.invalid) return { finding: { kind: 'invalid-transition', message: `the phone (${scene.name}) met an event its machine has no edge for: ${d.invalid}` }, features: [d.path, 'invalid-transition'] };
+  if (d.tofu && !scene.reference.firstUse) {
+    return { finding: { kind: 'first-use-with-trust-list', message: `the phone (${scene.name}) holds a trust list but took this file on first use` }, accepted: true, features: [d.path] };
+  }
+  if (d.unchanged) return { features: [d.path], accepted: false };
   let ref: ReturnType<typeof referenceVerdict>;
   try {
     ref = referenceVerdict(bytes, { ...scene.reference, ...(kind === 'itl' ? { maxBytes: PHONE_ITL_SIZE_LIMIT } : {}) });
@@ -142,9 +137,9 @@ export function execPhone(kind: 'itl' | 'ctl' | 'sgn', bytes: Uint8Array, scene:
     // The judge must never throw; if it does, that is reported rather than ending the run.
     return { finding: { kind: 'crash', message: `reference verifier: ${(e as Error).message}` }, features: ['oracle-crash'] };
   }
-  const features = [path, `ref:${ref.acceptable ? ref.why : 'reject'}`];
-  if (accepted && !ref.acceptable) {
-    return { finding: { kind: 'false-accept', message: `the phone (${scene.name}) accepted a file the reference rejects: ${ref.why} [${path}]` }, accepted, features };
+  const features = [d.path, `ref:${ref.acceptable ? ref.why : 'reject'}`];
+  if (d.accepted && !ref.acceptable) {
+    return { finding: { kind: 'false-accept', message: `the phone (${scene.name}) accepted a file the reference rejects: ${ref.why} [${d.path}]` }, accepted: true, features };
   }
-  return { accepted, disagreement: !accepted && ref.acceptable, features };
+  return { accepted: d.accepted, disagreement: !d.accepted && ref.acceptable, features };
 }

@@ -18,6 +18,8 @@ import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
  */
 export const SCENARIO_TFTP_PORT = 6969;
 export const DEFAULT_START = '2026-01-01T00:00:00Z';
+/** Each phone's per-connection timeout on loopback (real time). */
+export const DEFAULT_NETWORK_TIMEOUT_MS = 5000;
 
 export interface RunningCluster {
   spec: ClusterSpec;
@@ -64,7 +66,7 @@ export class ScenarioContext {
   /** Set by the runner: Ctrl-C ends a long `advance` between timers. */
   signal: AbortSignal | undefined;
 
-  private constructor(readonly scenario: Scenario, readonly lab: Lab, readonly sftpDir: string) {
+  private constructor(readonly scenario: Scenario, readonly lab: Lab, readonly sftpDir: string, readonly networkTimeoutMs: number) {
     this.clock = lab.clock as ManualClock;
     this.phoneEvents.on('phone.invalid-transition', (e) => {
       if (this.stepFindings.length < 100) this.stepFindings.push(e.message);
@@ -84,10 +86,10 @@ export class ScenarioContext {
     });
   }
 
-  static async create(scenario: Scenario, labDir: string, sftpDir: string, keyPoolDir?: string): Promise<ScenarioContext> {
+  static async create(scenario: Scenario, labDir: string, sftpDir: string, keyPoolDir?: string, networkTimeoutMs = DEFAULT_NETWORK_TIMEOUT_MS): Promise<ScenarioContext> {
     const clock = new ManualClock(new Date(scenario.start ?? DEFAULT_START));
     const lab = await Lab.create(labDir, { clock, seed: scenario.seed ?? scenario.name, ...(keyPoolDir ? { keyPoolDir } : {}) });
-    return new ScenarioContext(scenario, lab, sftpDir);
+    return new ScenarioContext(scenario, lab, sftpDir, networkTimeoutMs);
   }
 
   /** Creates the clusters and starts their servers, each on its own random 127.a.b.0/24 block. */
@@ -147,7 +149,7 @@ export class ScenarioContext {
         { count: spec.count, models: spec.models, tftpServers: tftp, macPrefix: `00${(0xa0 + i).toString(16).toUpperCase()}`, firstIndex: 0 },
         {
           manufacturing: this.lab.cas.manufacturing, pool: this.lab.pool, clock: this.clock, netClock: systemClock,
-          tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, timeoutMs: 5000, events: this.phoneEvents,
+          tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, timeoutMs: this.networkTimeoutMs, events: this.phoneEvents,
           sourceAddress: (g) => `127.0.${1 + i}.${2 + g}`, phonesPerAddress: 2048,
         },
         (p) => onProgress?.(base + p.done, total),

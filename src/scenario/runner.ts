@@ -5,7 +5,7 @@ import { EventBus } from '../shared/events.js';
 import type { SettledState } from '../../phones/index.js';
 import { notSettled, ScenarioContext, TIMELINE_LIMIT, type PhoneTimelineEntry } from './context.js';
 import { checkExpectation, type ExpectationResult } from './expectations.js';
-import { actionOf, DEFAULT_SETTLE_BUDGET, durationMs, runStep, stepTitle } from './steps/index.js';
+import { actionOf, DEFAULT_SETTLE_BUDGET, durationMs, formatDuration, runStep, stepTitle } from './steps/index.js';
 import type { Expectation, Scenario } from './types.js';
 
 /**
@@ -31,6 +31,8 @@ export interface RunOptions {
    * that stall end the step with STEP_NOT_SETTLED rather than a run that never returns.
    */
   stepTimeoutMs?: number;
+  /** Each phone's per-connection timeout, in ms of real time (default 5000): how long a stopped server keeps a phone waiting. */
+  networkTimeoutMs?: number;
   /** Faults injected before steps: a node's service stops (or starts) just before step `at`. */
   faults?: FaultPlan[];
   events?: EventBus<RunEvent>;
@@ -132,7 +134,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   const events = o.events ?? new EventBus<RunEvent>();
   const started = Date.now();
   await mkdir(o.runDir, { recursive: true });
-  const ctx = await ScenarioContext.create(scenario, join(o.runDir, 'lab'), join(o.runDir, 'sftp'), o.keyPoolDir);
+  const ctx = await ScenarioContext.create(scenario, join(o.runDir, 'lab'), join(o.runDir, 'sftp'), o.keyPoolDir, o.networkTimeoutMs);
   ctx.signal = o.signal;
   const steps: StepRecord[] = [];
   const expectations: ExpectationResult[] = [];
@@ -143,7 +145,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   let warnings: string[] = [];
   const progress = (label: string) => (done: number, total: number): void => events.emit({ type: 'run.progress', label, done, total });
   /** Runs one part of the run under the watchdog and the abort signal. */
-  const guard = <T>(what: string, work: Promise<T>): Promise<T> => watched(work, { signal: o.signal, timeoutMs, onTimeout: () => notSettled(ctx.allPhones().filter((p) => !p.idle).map((p) => p.describe()), `within the ${Math.round(timeoutMs / 1000)} s watchdog of ${what} (real sockets stalled)`) });
+  const guard = <T>(what: string, work: Promise<T>): Promise<T> => watched(work, { signal: o.signal, timeoutMs, onTimeout: () => notSettled(ctx.allPhones().filter((p) => !p.idle).map((p) => p.describe()), `within the ${formatDuration(timeoutMs)} watchdog of ${what} (real sockets stalled)`) });
   try {
     events.emit({ type: 'run.setup', message: `starting ${scenario.clusters.length} cluster(s) on loopback` });
     await ctx.startClusters();

@@ -45,12 +45,19 @@ export type SipRegisterResult =
   | { ok: true; expiresSeconds: number; cipher?: string }
   | { ok: false; reason: string; alert?: string; status?: number };
 
-/** Cipher suites offered by mode and model (TLS-1: authenticated uses NULL-SHA; TLS-5). */
+/**
+ * Cipher suites offered by mode and model (TLS-1: authenticated uses NULL-SHA; TLS-5).
+ *
+ * @note `@SECLEVEL=0` in both: at OpenSSL's default level a context refuses a SHA-1-signed CA
+ * in the phone's own chain ("ca md too weak"), and older models' MICs chain to exactly that (the
+ * 7942's Cisco Manufacturing CA, CAPF-6). A phone's firmware applies no OpenSSL security level to
+ * its own credential; the suites are listed explicitly, so the level lowers nothing else.
+ */
 function ciphersFor(mode: SipRegisterOptions['mode'], ec: boolean): string {
   if (mode === 'authenticated') return 'NULL-SHA:@SECLEVEL=0';
   const rsa = ['ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES128-SHA256', 'AES256-SHA', 'AES128-SHA'];
   const ecdsa = ['ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA256'];
-  return [...(ec ? ecdsa : []), ...rsa].join(':');
+  return `${[...(ec ? ecdsa : []), ...rsa].join(':')}:@SECLEVEL=0`;
 }
 
 /** The phone's TLS client context for a REGISTER: its versions, the mode's suites, its credential. */

@@ -1,3 +1,5 @@
+import { codeNames, codeOf, nameOf, upperJoined, type CodeNames } from '../shared/code-table.js';
+
 /**
  * Tag and code tables of the ITL/CTL/.sgn format, both ways (number ↔ name).
  *
@@ -39,24 +41,7 @@ export type HeaderTag = (typeof HeaderTag)[keyof typeof HeaderTag];
 export const CONTAINER_TAGS: ReadonlySet<number> = new Set([HeaderTag.SignerId, HeaderTag.SignatureInfo, HeaderTag.SignatureAlgoInfo]);
 
 /** Cisco `show ctl` spellings of the header tags, typos included (TAC 118893). */
-export const HEADER_TAG_NAMES: Readonly<Record<number, string>> = {
-  1: 'VERSION',
-  2: 'HEADERLENGTH',
-  3: 'SIGNERID',
-  4: 'SIGNERNAME',
-  5: 'SERIALNUMBER',
-  6: 'CANAME',
-  7: 'SIGNATUREINFO',
-  8: 'DIGESTALGORTITHM',
-  9: 'SIGNATUREALGOINFO',
-  10: 'SIGNATUREALGORTITHM',
-  11: 'SIGNATUREMODULUS',
-  12: 'SIGNATURE',
-  13: 'PADDING',
-  14: 'FILENAME',
-  15: 'TIMESTAMP',
-  28: 'SIGNERVERSION',
-};
+export const HEADER_TAG_NAMES: CodeNames = codeNames(HeaderTag, upperJoined, { DigestAlgorithm: 'DIGESTALGORTITHM', SignatureAlgorithm: 'SIGNATUREALGORTITHM' });
 
 /** Record tags (formats.md §1.4). Tag 1 opens every record; its value counts the whole record. */
 export const RecordTag = {
@@ -76,20 +61,7 @@ export const RecordTag = {
 export type RecordTag = (typeof RecordTag)[keyof typeof RecordTag];
 
 /** Cisco `show ctl` spellings of the record tags. */
-export const RECORD_TAG_NAMES: Readonly<Record<number, string>> = {
-  1: 'RECORDLENGTH',
-  2: 'DNSNAME',
-  3: 'SUBJECTNAME',
-  4: 'FUNCTION',
-  5: 'ISSUERNAME',
-  6: 'SERIALNUMBER',
-  7: 'PUBLICKEY',
-  8: 'SIGNATURE',
-  9: 'CERTIFICATE',
-  10: 'IPADDRESS',
-  11: 'CERTHASH',
-  12: 'HASHALGORITHM',
-};
+export const RECORD_TAG_NAMES: CodeNames = codeNames(RecordTag, upperJoined, { CertificateHash: 'CERTHASH' });
 
 /**
  * Record roles ("FUNCTION", tag 4, u16). The same numbers appear in TVS answers
@@ -108,16 +80,7 @@ export const Role = {
 export type RoleCode = number;
 
 /** Short role names used in `--json`, on the CLI (`--record ROLE=CERT`) and in scenario files. */
-export const ROLE_NAMES: Readonly<Record<number, string>> = {
-  0: 'SAST',
-  1: 'CCM',
-  2: 'CCM+TFTP',
-  3: 'TFTP',
-  4: 'CAPF',
-  5: 'SRST',
-  7: 'APP-SERVER',
-  21: 'TVS',
-};
+export const ROLE_NAMES: CodeNames = codeNames(Role, (k) => k, { CCM_TFTP: 'CCM+TFTP', APP_SERVER: 'APP-SERVER' });
 
 /** The long names Cisco's `show ctl`/`show itl` prints in the FUNCTION row. */
 export const ROLE_DISPLAY_NAMES: Readonly<Record<number, string>> = {
@@ -127,7 +90,7 @@ export const ROLE_DISPLAY_NAMES: Readonly<Record<number, string>> = {
 
 /** The role's short name, or `ROLE(n)` for a code with no known meaning. */
 export function roleName(code: RoleCode): string {
-  return ROLE_NAMES[code] ?? `ROLE(${code})`;
+  return nameOf(ROLE_NAMES, code, (c) => `ROLE(${c})`);
 }
 
 /** Parses a role name (case-insensitive; `HTTPS` is certutils' old name for APP-SERVER) or a number. */
@@ -138,8 +101,7 @@ export function parseRole(name: string): RoleCode | undefined {
     return n <= 0xffff ? n : undefined;
   }
   if (upper === 'HTTPS') return Role.APP_SERVER;
-  for (const [code, n] of Object.entries(ROLE_NAMES)) if (n === upper) return Number(code);
-  return undefined;
+  return codeOf(ROLE_NAMES, upper);
 }
 
 /**

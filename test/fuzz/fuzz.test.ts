@@ -7,7 +7,7 @@ import { execCodec, execPhone, fuzz, fuzzSetup, mutate, MUTATOR_GROUPS, MUTATORS
 import { verifyTrustList } from '../../src/trustlist/index.js';
 import { TEST_KEYPOOL_DIR } from '../helpers/keypool.js';
 import { ROOT } from '../helpers/cli.js';
-import { IGNORES_DIGEST_ID, TRUSTS_FIRST_SAST } from './planted-bugs.js';
+import { IGNORES_DIGEST_ID, TRUSTS_FIRST_SAST, TVS_EDGE_MISSING } from './planted-bugs.js';
 
 /**
  * The fuzzer's oracles (issue 8): bounded fast-check properties for CI, a clean default run
@@ -119,5 +119,14 @@ describe('planted bugs are caught by the default run', () => {
     expect(f).toBeDefined();
     expect(f!.minimised).toBeDefined();
     expect(replay(f!, TRUSTS_FIRST_SAST).minimised?.finding?.kind).toBe('false-accept');
+  }, 180_000);
+
+  it('a machine whose TVS table lost its answer edge: INVALID_TRANSITION, counted as a finding', async () => {
+    const r = await fuzz({ kind: 'itl', target: 'phone', seed: '1', runs: 2000, setup, subject: TVS_EDGE_MISSING, minimise: false });
+    const f = r.findings.find((x) => x.kind === 'invalid-transition');
+    expect(f, `no finding in ${r.status.execs} executions`).toBeDefined();
+    expect(f!.message).toMatch(/INVALID_TRANSITION|no edge/);
+    expect(r.status.byKind['invalid-transition']).toBeGreaterThan(0);
+    expect(replay(f!).input.finding).toBeUndefined();
   }, 180_000);
 });

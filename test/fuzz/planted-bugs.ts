@@ -2,7 +2,7 @@ import { verify } from 'node:crypto';
 import { decodeTrustList, signedBytes, encodeTrustListWithOffsets, PHONE_ITL_SIZE_LIMIT, Role } from '../../src/trustlist/index.js';
 import { stripLeadingZeros, parseCertificate } from '../../src/pki/index.js';
 import { PRODUCTION_SUBJECT, type PhoneSubject } from '../../src/fuzz/index.js';
-import type { Flash } from '../../phones/index.js';
+import { reduce, type Flash } from '../../phones/index.js';
 
 /**
  * Deliberately broken phone verifiers — test fixtures, never product code — that the fuzzer's
@@ -57,5 +57,18 @@ export const TRUSTS_FIRST_SAST: PhoneSubject = {
       // fall through to the real decision
     }
     return PRODUCTION_SUBJECT.decideTrustList(kind, bytes, flash, sbd, now);
+  },
+};
+
+/**
+ * Bug 3: a phone machine whose TVS table has lost its answer edge — the answer to a TVS question
+ * about a trust list's signer arrives while the table looks it up in the wrong phase. The phone
+ * target must report the INVALID_TRANSITION.
+ */
+export const TVS_EDGE_MISSING: PhoneSubject = {
+  ...PRODUCTION_SUBJECT,
+  reduce(state, event, model, decisions) {
+    const broken = state.phase === 'tvs' && event.type === 'tvs.result' ? { ...state, phase: 'itl' as const } : state;
+    return reduce(broken, event, model, decisions);
   },
 };
