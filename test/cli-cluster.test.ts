@@ -55,7 +55,8 @@ describe('trustlab cluster / cert / show / utils / bulk', () => {
     expect(up.events[0]).toMatchObject({ type: 'trust.added', store: 'CallManager-trust', nodes: ['apub', 'asub'] });
     const done = await json(['cert', 'upload', signed, '--purpose', 'CallManager', '--node', 'asub', '--cluster', 'A']);
     expect(done.events.map((e: { type: string }) => e.type)).toContain('cert.generated');
-    expect(done.events.find((e: { type: string; service?: string }) => e.type === 'service.restart' && e.service === 'CallManager').automatic).toBe(false);
+    expect(done.events.find((e: { type: string; service?: string }) => e.type === 'service.restart-required' && e.service === 'CallManager')).toBeDefined();
+    expect(done.events.some((e: { type: string; service?: string }) => e.type === 'service.restarted' && e.service === 'CallManager')).toBe(false);
     const listed = await json(['cert', 'list', '--cluster', 'A', '--usage', 'identity', '--find', 'type=CallManager', '--find', 'node=asub']);
     expect(listed.map((r: { source: string }) => r.source)).toEqual(['CA-signed']);
 

@@ -22,13 +22,15 @@ export function certificateChangeEvents(state: ClusterState, purpose: Purpose, h
   const events: ClusterEvent[] = [];
   const resetPhones = (reason: string): void => {
     const automatic = profile.phoneInteractionParam && state.params.phoneInteractionOnCertUpdate === 'automatic';
-    events.push({ type: 'phones.reset', automatic, reason: `${reason}${automatic ? '' : ': reset the phones (Device > Reset) so they fetch the new ITL'}` });
+    events.push(automatic
+      ? { type: 'phones.reset', by: 'cluster', reason: `${reason}: Phone Interaction on Certificate Update is Automatic (REG-1)` }
+      : { type: 'phones.reset-required', reason: `${reason}: reset the phones (Device > Reset) so they fetch the new ITL` });
   };
   const restart = (service: ServiceName, nodes: readonly string[], automatic: boolean, reason: string): void => {
     const on = nodes.filter((h) => state.nodes.find((n) => n.hostname === h)?.services.includes(service));
     if (on.length === 0) return;
     if (automatic) restartServices(state, service, on);
-    events.push({ type: 'service.restart', service, nodes: on, automatic, reason });
+    events.push(automatic ? { type: 'service.restarted', service, nodes: on, by: 'cluster', reason } : { type: 'service.restart-required', service, nodes: on, reason });
   };
   const ctlUpdate = (): void => {
     if (state.securityMode === 'mixed') events.push({ type: 'ctl.update.required', reason: `${what}: run utils ctl update CTLFile so the CTL carries it (CTL-6)` });

@@ -12,8 +12,14 @@ export type ClusterEvent =
   | { type: 'trust.unchanged'; store: TrustStoreName; nodes: string[]; name: string }
   | { type: 'trust.deleted'; store: TrustStoreName; nodes: string[]; name: string; subject: string }
   | { type: 'file.rebuilt'; file: string; nodes: string[]; reason: string }
-  | { type: 'service.restart'; service: ServiceName; nodes: string[]; automatic: boolean; reason: string }
-  | { type: 'phones.reset'; automatic: boolean; reason: string }
+  /** Applied: the service was restarted, by the cluster itself or by the administrator's command. */
+  | { type: 'service.restarted'; service: ServiceName; nodes: string[]; by: 'cluster' | 'administrator'; reason: string }
+  /** Pending: the administrator must restart it (CUCM's "restart the … service" notice). */
+  | { type: 'service.restart-required'; service: ServiceName; nodes: string[]; reason: string }
+  /** Applied: CUCM resets the phones registered to the cluster (Phone Interaction on Certificate Update = Automatic, REG-1). */
+  | { type: 'phones.reset'; by: 'cluster'; reason: string }
+  /** Pending: the administrator must reset the phones. */
+  | { type: 'phones.reset-required'; reason: string }
   | { type: 'ctl.update.required'; reason: string }
   | { type: 'cluster.mode'; securityMode: 'non-secure' | 'mixed' }
   | { type: 'param.changed'; name: string; value: unknown }

@@ -11,6 +11,7 @@ export { RELEASE_PROFILES, profileOf, type ReleaseProfile } from './release.js';
 export { PURPOSE_RULES, IDENTITY_TVS_ROLES, commonName, type PurposeRule } from './purposes.js';
 export { STORE_RULES, parseStoreName, type StoreRule } from './stores.js';
 export type { ClusterEvent, OpResult } from './events.js';
+export { describeClusterEvent, isPendingAction } from './describe.js';
 export type { ClusterContext, LabCas } from './context.js';
 export { initCluster, DEFAULT_ORG, DEFAULT_PARAMS, type ClusterInit } from './init.js';
 export { Cluster, requireHash, type ClusterBusEvent, type Persist } from './cluster.js';

@@ -39,6 +39,8 @@ export interface StepCounters {
   tvs: Map<string, { valid: number; invalid: number }>;
   registrations: Map<string, Set<string>>;
   capfIssued: Map<string, number>;
+  /** Phones a cluster reset on its own (REG-1 Automatic). */
+  resets: Map<string, number>;
 }
 
 export interface PhoneTimelineEntry {
@@ -264,6 +266,26 @@ export class ScenarioContext {
     }
   }
 
+  /**
+   * CUCM resetting the phones registered to a cluster (REG-1, Phone Interaction on Certificate
+   * Update = Automatic): every phone its registrars hold a live registration for is reset, and
+   * the step waits until they are off the network again. Resolves with the report's line.
+   */
+  async resetRegistered(cluster: string): Promise<string> {
+    const rc = this.requireCluster(cluster);
+    const now = this.clock.now();
+    const devices = new Set<string>();
+    for (const n of rc.cluster.state.nodes) for (const r of rc.servers.registrar(n.hostname)?.registrations.list() ?? []) if (r.expiresAt > now) devices.add(r.deviceName);
+    let count = 0;
+    for (const f of this.fleets.values()) {
+      const phones = f.fleet.phones.filter((p) => devices.has(p.device));
+      count += phones.length;
+      if (phones.length) await f.fleet.each((p) => p.reset(), { phones });
+    }
+    this.counters.resets.set(cluster, (this.counters.resets.get(cluster) ?? 0) + count);
+    return `${cluster}: CUCM reset ${count} registered phone(s) (Phone Interaction on Certificate Update = Automatic, REG-1)`;
+  }
+
   /** Phones that wait for a timer before they rest (a CAPF retry), described, for the step's report. */
   waitingOnTimers(): string[] {
     return this.allPhones().filter((p) => p.idle && !p.atRest).map((p) => p.describe());
@@ -329,7 +351,7 @@ export function notSettled(phones: string[], how: string): EmulatorError {
 }
 
 function emptyCounters(): StepCounters {
-  return { tvs: new Map(), registrations: new Map(), capfIssued: new Map() };
+  return { tvs: new Map(), registrations: new Map(), capfIssued: new Map(), resets: new Map() };
 }
 
 /** Accepts the CUCM label with a plain hyphen or an en dash, and "EC" or "ECDSA". */

@@ -55,6 +55,8 @@ export interface StepRecord {
   tally: Record<string, StateTally>;
   tvs: Record<string, { valid: number; invalid: number }>;
   registrations: Record<string, number>;
+  /** Phones a cluster reset on its own during the step (REG-1, Phone Interaction on Certificate Update = Automatic). */
+  resets?: Record<string, number>;
   expectations: ExpectationResult[];
   /** Phones that waited for a timer when the step ended (a CAPF retry): settled until the clock moves. */
   waiting?: string[];
@@ -292,6 +294,7 @@ function record(ctx: ScenarioContext, index: number, title: string, action: stri
     index, title, action, at: new Date(ctx.clock.now()).toISOString(), durationMs, lines, tally,
     tvs: Object.fromEntries(ctx.counters.tvs),
     registrations: Object.fromEntries([...ctx.counters.registrations].map(([k, v]) => [k, v.size])),
+    ...(ctx.counters.resets.size ? { resets: Object.fromEntries(ctx.counters.resets) } : {}),
     expectations,
     ...(waiting.length ? { waiting } : {}),
   };

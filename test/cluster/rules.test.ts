@@ -175,8 +175,8 @@ describe('CA-signed upload: key must match, chain must already be trusted', () =
     expect(id.signedBy).toBe('ca');
     expect(certOf(id.certPem).sha256).toBe(signed.sha256);
     expect(c125.state.csrs.some((x) => x.purpose === 'CallManager' && x.node === 'sub1')).toBe(false);
-    expect(r.events.map((e) => e.type)).toEqual(expect.arrayContaining(['cert.generated', 'file.rebuilt', 'service.restart', 'phones.reset']));
-    expect(r.events.find((e) => e.type === 'service.restart' && e.service === 'CallManager')).toMatchObject({ automatic: false });
+    expect(r.events.map((e) => e.type)).toEqual(expect.arrayContaining(['cert.generated', 'file.rebuilt', 'service.restart-required', 'phones.reset-required']));
+    expect(r.events.find((e) => e.type === 'service.restart-required' && e.service === 'CallManager')).toBeDefined();
     await expectRefused(c125, 'CSR_NOT_FOUND', () => c125.uploadIdentity({ purpose: 'CallManager', node: 'sub1', data: bundle }));
   });
 

@@ -69,7 +69,7 @@ describe('ITL by release', () => {
 
   it('rollback to pre-8.0 empties the TFTP and TVS sections (placeholders) and resets phones', async () => {
     const r = await c115.setParam('rollbackToPre80', true);
-    expect(r.events).toContainEqual(expect.objectContaining({ type: 'phones.reset', automatic: true }));
+    expect(r.events).toContainEqual(expect.objectContaining({ type: 'phones.reset', by: 'cluster' }));
     const list = decodeTrustList(c115.itl('pub'));
     const tftpTvs = list.records.filter((x) => x.role === Role.TFTP || x.role === Role.TVS);
     expect(tftpTvs.length).toBe(3);

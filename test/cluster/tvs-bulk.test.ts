@@ -40,7 +40,7 @@ describe('TVS lookup (TVS-6)', () => {
     await A.uploadTrust({ store: 'CallManager-trust', node: 'apub', data: new Uint8Array(Buffer.from(foreign)) });
     expect(A.tvs('apub', der(foreign))).toMatchObject({ status: 'invalid', roles: [] });
     const r = await A.uploadTrust({ store: 'Phone-SAST-trust', node: 'apub', data: new Uint8Array(Buffer.from(foreign)) });
-    expect(r.events).toContainEqual(expect.objectContaining({ type: 'service.restart', service: 'TVS', automatic: false }));
+    expect(r.events).toContainEqual(expect.objectContaining({ type: 'service.restart-required', service: 'TVS' }));
     expect(A.tvs('asub', der(foreign)).status).toBe('invalid');
     await A.restartService('TVS');
     expect(A.tvs('asub', der(foreign))).toMatchObject({ status: 'valid', roles: [Role.SAST, Role.TFTP] });
@@ -88,7 +88,7 @@ describe('Bulk certificate management (MIG-2, SC-11)', () => {
       expect(sast).toContain(certOf(identityOf(B.state, 'ITLRecovery', 'bpub')!.certPem).sha256);
       expect(A.trustStore(n, 'CAPF-trust').map((p) => certOf(p).sha256)).toContain(certOf(identityOf(B.state, 'CAPF', 'bpub')!.certPem).sha256);
     }
-    expect(r.events).toContainEqual(expect.objectContaining({ type: 'service.restart', service: 'TVS', automatic: false }));
+    expect(r.events).toContainEqual(expect.objectContaining({ type: 'service.restart-required', service: 'TVS' }));
     expect(A.tvs('apub', bSigner).status).toBe('invalid');
     await A.restartService('TVS');
     expect(A.tvs('apub', bSigner)).toMatchObject({ status: 'valid', roles: [Role.SAST, Role.TFTP] });

@@ -127,7 +127,7 @@ describe('ITL scenarios (phone-behaviour.md §15)', () => {
     const records = decodeTrustList(Buffer.from(p.phone.state.flash.itl!, 'base64')).records;
     expect(records.some((x) => x.certificate && Buffer.from(x.certificate).equals(Buffer.from(newCm.replace(/-----[^-]+-----|\s/g, ''), 'base64')))).toBe(true);
     expect(p.phone.settled.state).toBe('registered');
-    expect(res.events).toContainEqual(expect.objectContaining({ type: 'service.restart' }));
+    expect(res.events).toContainEqual(expect.objectContaining({ type: 'service.restart-required', service: 'CallManager' }));
   });
 
   it('SC-7: CallManager, TVS and ITLRecovery renewed together on 15: the phone rejects the ITL; a factory reset recovers it', async () => {

@@ -58,7 +58,7 @@ export function bulkImport(state: ClusterState, ctx: ClusterContext, certs: read
       }
     }
   }
-  events.push({ type: 'service.restart', service: 'TVS', nodes, automatic: false, reason: 'restart TVS on every node so it vouches for the imported certificates (MIG-3)' });
+  events.push({ type: 'service.restart-required', service: 'TVS', nodes, reason: 'restart TVS on every node so it vouches for the imported certificates (MIG-3)' });
   if (state.securityMode === 'mixed') events.push({ type: 'ctl.update.required', reason: 'run utils ctl update CTLFile so the CTL lists the imported signers as SAST (MIG-3)' });
   return events;
 }

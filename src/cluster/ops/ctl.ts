@@ -28,9 +28,9 @@ export function ctlSetCluster(state: ClusterState, ctx: ClusterContext, mode: 'm
     { type: 'cluster.mode', securityMode: mode },
     ...writeCtl(state, ctx, 'normal', mode === 'mixed' ? 'utils ctl set-cluster mixed-mode' : 'utils ctl set-cluster non-secure-mode (CCM+TFTP entries become placeholders)'),
     { type: 'file.rebuilt', file: 'ITLFile.tlv', nodes: tftp, reason: `the TFTP record role is now ${mode === 'mixed' ? 'CCM+TFTP' : 'TFTP'} (CONT-3)` },
-    { type: 'service.restart', service: 'TFTP', nodes: tftp, automatic: false, reason: 'restart TFTP after changing the cluster security mode (CTL-1)' },
-    { type: 'service.restart', service: 'CallManager', nodes: cm, automatic: false, reason: 'restart CallManager after changing the cluster security mode (CTL-1)' },
-    { type: 'phones.reset', automatic: false, reason: 'reset the phones so they fetch the CTL' },
+    { type: 'service.restart-required', service: 'TFTP', nodes: tftp, reason: 'restart TFTP after changing the cluster security mode (CTL-1)' },
+    { type: 'service.restart-required', service: 'CallManager', nodes: cm, reason: 'restart CallManager after changing the cluster security mode (CTL-1)' },
+    { type: 'phones.reset-required', reason: 'reset the phones so they fetch the CTL' },
   ];
 }
 
@@ -40,6 +40,6 @@ export function ctlUpdate(state: ClusterState, ctx: ClusterContext, which: CtlSi
   }
   return [
     ...writeCtl(state, ctx, which, which === 'normal' ? 'utils ctl update CTLFile' : 'utils ctl reset localkey'),
-    { type: 'phones.reset', automatic: false, reason: 'reset the phones so they fetch the updated CTL' },
+    { type: 'phones.reset-required', reason: 'reset the phones so they fetch the updated CTL' },
   ];
 }

@@ -48,6 +48,6 @@ export function utilsItlReset(state: ClusterState, a: ItlResetArgs): ClusterEven
   for (const h of tftp) state.tftp.itlOverrides[h] = Buffer.from(bytes).toString('base64');
   return [
     { type: 'file.rebuilt', file: 'ITLFile.tlv', nodes: tftp, reason: `utils itl reset ${a.which}: ITL re-signed by ${signerCert.subjectCucm} until TFTP restarts` },
-    { type: 'phones.reset', automatic: false, reason: 'reset the phones (Enterprise Parameters > Reset) so they take the reset ITL' },
+    { type: 'phones.reset-required', reason: 'reset the phones (Enterprise Parameters > Reset) so they take the reset ITL' },
   ];
 }

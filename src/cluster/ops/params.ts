@@ -23,7 +23,7 @@ export function setParam<K extends keyof EnterpriseParameters>(state: ClusterSta
     const tftp = state.nodes.filter((n) => n.services.includes('TFTP')).map((n) => n.hostname);
     events.push(
       { type: 'file.rebuilt', file: 'ITLFile.tlv', nodes: tftp, reason: value ? 'Prepare Cluster for Rollback to pre-8.0: the ITL has empty TVS and TFTP sections (ITL-8)' : 'rollback parameter cleared: the normal ITL is back' },
-      { type: 'phones.reset', automatic: true, reason: 'the rollback parameter resets phones automatically (ITL-8)' },
+      { type: 'phones.reset', by: 'cluster', reason: 'the rollback parameter resets phones automatically (ITL-8)' },
     );
   }
   if (name === 'tlsCiphers') events.push({ type: 'warning', code: 'TLS_CIPHERS', message: 'new SIP TLS connections use the new cipher policy; phones that share no cipher with it cannot register (TLS-5)' });

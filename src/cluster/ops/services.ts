@@ -12,7 +12,7 @@ export function restartService(state: ClusterState, service: ServiceName, nodes?
     if (!running.includes(h)) throw new EmulatorError('INVALID_ARGUMENT', `${service} is not activated on ${h}`);
   }
   restartServices(state, service, target);
-  const events: ClusterEvent[] = [{ type: 'service.restart', service, nodes: [...target], automatic: false, reason: 'restarted by the administrator' }];
+  const events: ClusterEvent[] = [{ type: 'service.restarted', service, nodes: [...target], by: 'administrator', reason: 'utils service restart' }];
   if (service === 'TFTP') events.push({ type: 'file.rebuilt', file: 'ITLFile.tlv', nodes: [...target], reason: 'TFTP restarted: any reset ITL is replaced by the normal one' });
   return events;
 }

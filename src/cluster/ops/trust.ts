@@ -48,7 +48,7 @@ export function uploadTrust(state: ClusterState, ctx: ClusterContext, a: UploadT
   const events: ClusterEvent[] = [];
   for (const c of certs) events.push(...addTrust(state, a.store, nodes, c, a.source ?? 'upload', a.description));
   if (rule.tvsRoles.length && events.some((e) => e.type === 'trust.added')) {
-    events.push({ type: 'service.restart', service: 'TVS', nodes, automatic: false, reason: `${a.store} changed: restart TVS so it answers from the new trust (MIG-3)` });
+    events.push({ type: 'service.restart-required', service: 'TVS', nodes, reason: `${a.store} changed: restart TVS so it answers from the new trust (MIG-3)` });
   }
   return events;
 }
@@ -120,7 +120,7 @@ export function deleteTrust(state: ClusterState, a: DeleteTrustArgs): ClusterEve
   }
   if (rule.restartsOnDelete) {
     restartServices(state, rule.restartsOnDelete, nodes.filter((h) => state.nodes.find((n) => n.hostname === h)?.services.includes('CAPF')));
-    events.push({ type: 'service.restart', service: rule.restartsOnDelete, nodes, automatic: true, reason: `${store} delete restarts CAPF, which can restart endpoints (TS-4)` });
+    events.push({ type: 'service.restarted', service: rule.restartsOnDelete, nodes, by: 'cluster', reason: `${store} delete restarts CAPF, which can restart endpoints (TS-4)` });
   }
   return events;
 }

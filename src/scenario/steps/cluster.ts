@@ -4,7 +4,7 @@ import { bulkConsolidate, bulkExport, certOf, PURPOSE_RULES, readConsolidated, t
 import { parseCsr, signCsr, toPem } from '../../pki/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { normaliseCipher, type ScenarioContext } from '../context.js';
-import { describeOp } from './common.js';
+import { applyOp } from './common.js';
 import { defineStep } from './registry.js';
 import { BulkType, CapfSettings, CertRef, ClusterName, Empty, Enum, FleetName, NodeName, Obj, Opt, Profile, Purpose as PurposeSchema, Service, Store, Str } from './schemas.js';
 
@@ -30,7 +30,7 @@ export const generate = defineStep({
     distribution: Opt(Enum(['node', 'multi-server'] as const, 'a node certificate, or a multi-server (SAN) one')),
   }),
   example: { cluster: 'A', purpose: 'CallManager-ECDSA', node: 'pub', keyLength: 384, hash: 'SHA384' },
-  run: async (ctx, a) => describeOp(a.cluster, await cluster(ctx, a.cluster).generate({
+  run: async (ctx, a) => applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).generate({
     purpose: a.purpose, node: a.node, ...(a.keyLength ? { keyLength: a.keyLength } : {}), ...(a.hash ? { hash: a.hash.replace('SHA', 'SHA-') as 'SHA-256' } : {}), ...(a.distribution ? { distribution: a.distribution } : {}),
   })),
 });
@@ -40,7 +40,7 @@ export const regenerate = defineStep({
   summary: 'Regenerate an identity certificate with its current parameters, with the restarts and resets the chapter lists.',
   args: Obj({ cluster: ClusterName, purpose: PurposeSchema, node: NodeName }),
   example: { cluster: 'A', purpose: 'TVS', node: 'pub' },
-  run: async (ctx, a) => describeOp(a.cluster, await cluster(ctx, a.cluster).regenerate(a.purpose, a.node)),
+  run: async (ctx, a) => applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).regenerate(a.purpose, a.node)),
 });
 
 export const csr = defineStep({
@@ -50,15 +50,15 @@ export const csr = defineStep({
   example: { cluster: 'A', purpose: 'tomcat', node: 'pub' },
   run: async (ctx, a) => {
     const c = cluster(ctx, a.cluster);
-    const out = describeOp(a.cluster, await c.csr({ purpose: a.purpose, node: a.node }));
+    const out = await applyOp(ctx, a.cluster, await c.csr({ purpose: a.purpose, node: a.node }));
     if (a.sign === false) return out;
     const pending = c.state.csrs.find((x) => x.purpose === a.purpose && x.node === a.node);
     const e = ctx.lab.cas.enterprise;
     if (!pending || !e) throw new EmulatorError('INVALID_STATE', 'no pending CSR or no enterprise CA to sign it');
     const cert = await signCsr(e.issuing, parseCsr(pending.csrPem), { now: new Date(ctx.clock.now()), serial: ctx.lab.random.bytes(16).map((b, i) => (i === 0 ? (b & 0x7f) | 0x10 : b)) });
     const store = PURPOSE_RULES[a.purpose].chainStore;
-    for (const ca of [e.root, e.issuing]) out.push(...describeOp(a.cluster, await c.uploadTrust({ store, node: a.node, data: new Uint8Array(Buffer.from(toPem(ca.certificate.der))) })));
-    out.push(...describeOp(a.cluster, await c.uploadIdentity({ purpose: a.purpose, node: a.node, data: new Uint8Array(Buffer.from(toPem(cert.der))) })));
+    for (const ca of [e.root, e.issuing]) out.push(...(await applyOp(ctx, a.cluster, await c.uploadTrust({ store, node: a.node, data: new Uint8Array(Buffer.from(toPem(ca.certificate.der))) }))));
+    out.push(...(await applyOp(ctx, a.cluster, await c.uploadIdentity({ purpose: a.purpose, node: a.node, data: new Uint8Array(Buffer.from(toPem(cert.der))) }))));
     return out;
   },
 });
@@ -70,7 +70,7 @@ export const upload = defineStep({
   example: { cluster: 'B', store: 'CallManager-trust', node: 'pub', from: { cluster: 'A', purpose: 'CallManager', node: 'pub' } },
   run: async (ctx, a) => {
     const store = a.store ?? ('purpose' in a.from ? DEFAULT_STORE[a.from.purpose] : undefined) ?? 'CallManager-trust';
-    return describeOp(a.cluster, await cluster(ctx, a.cluster).uploadTrust({ store, node: a.node, data: new Uint8Array(Buffer.from(ctx.certificate(a.from))) }));
+    return applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).uploadTrust({ store, node: a.node, data: new Uint8Array(Buffer.from(ctx.certificate(a.from))) }));
   },
 });
 
@@ -82,7 +82,7 @@ export const remove = defineStep({
   run: async (ctx, a) => {
     const name = a.name ?? (a.from ? trustNameOf(ctx, a.from) : undefined);
     if (!name) throw new EmulatorError('INVALID_ARGUMENT', 'delete needs a name or from');
-    return describeOp(a.cluster, await cluster(ctx, a.cluster).deleteTrust({ store: a.store, node: a.node, name }));
+    return applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).deleteTrust({ store: a.store, node: a.node, name }));
   },
 });
 
@@ -91,7 +91,7 @@ export const reuse = defineStep({
   summary: 'Reuse the multi-server tomcat certificate for CallManager (14 and later).',
   args: Obj({ cluster: ClusterName, which: Enum(['tomcat', 'tomcat-ECDSA'] as const) }),
   example: { cluster: 'A', which: 'tomcat' },
-  run: async (ctx, a) => describeOp(a.cluster, await cluster(ctx, a.cluster).reuse(a.which)),
+  run: async (ctx, a) => applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).reuse(a.which)),
 });
 
 export const bulkExportStep = defineStep({
@@ -123,7 +123,7 @@ export const bulkImportStep = defineStep({
   example: { cluster: 'A', types: ['TFTP', 'ITL_Recovery'] },
   run: async (ctx, a) => {
     const read = await readConsolidated(ctx.sftpDir);
-    return describeOp(a.cluster, await cluster(ctx, a.cluster).bulkImport(read.certificates, a.types ?? ['TFTP', 'ITL_Recovery', 'CAPF']));
+    return applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).bulkImport(read.certificates, a.types ?? ['TFTP', 'ITL_Recovery', 'CAPF']));
   },
 });
 
@@ -132,7 +132,7 @@ export const itlReset = defineStep({
   summary: '`utils itl reset localkey`: sign the next ITL with CallManager so that phones holding the ITLRecovery-signed one accept it.',
   args: Obj({ cluster: ClusterName, key: Opt(Enum(['localkey'] as const)) }),
   example: { cluster: 'A' },
-  run: async (ctx, a) => describeOp(a.cluster, await cluster(ctx, a.cluster).itlReset({ which: 'localkey' })),
+  run: async (ctx, a) => applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).itlReset({ which: 'localkey' })),
 });
 
 export const ctl = defineStep({
@@ -143,7 +143,7 @@ export const ctl = defineStep({
   run: async (ctx, a) => {
     const c = cluster(ctx, a.cluster);
     const r = a.action === 'set-mixed' ? await c.ctlSetCluster('mixed') : a.action === 'set-non-secure' ? await c.ctlSetCluster('non-secure') : a.action === 'update' ? await c.ctlUpdate() : await c.ctlResetLocalkey();
-    return describeOp(a.cluster, r);
+    return applyOp(ctx, a.cluster, r);
   },
 });
 
@@ -157,7 +157,7 @@ export const param = defineStep({
     const key = a.name as keyof EnterpriseParameters;
     if (!(key in c.state.params) && key !== 'capfCertificateIssuer') throw new EmulatorError('INVALID_ARGUMENT', `unknown enterprise parameter "${a.name}"; one of: ${Object.keys(c.state.params).join(', ')}`);
     const value = key === 'tlsCiphers' ? normaliseCipher(String(a.value)) : a.value;
-    return describeOp(a.cluster, await c.setParam(key, value as never));
+    return applyOp(ctx, a.cluster, await c.setParam(key, value as never));
   },
 });
 
@@ -166,7 +166,7 @@ export const restart = defineStep({
   summary: '`utils service restart`: restart a service on some or all nodes.',
   args: Obj({ cluster: ClusterName, service: Service, nodes: Opt(Type.Array(NodeName)) }),
   example: { cluster: 'A', service: 'TVS' },
-  run: async (ctx, a) => describeOp(a.cluster, await cluster(ctx, a.cluster).restartService(a.service, a.nodes)),
+  run: async (ctx, a) => applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).restartService(a.service, a.nodes)),
 });
 
 export const provision = defineStep({

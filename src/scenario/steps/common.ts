@@ -1,4 +1,4 @@
-import type { ClusterEvent, OpResult } from '../../cluster/index.js';
+import { describeClusterEvent, type OpResult } from '../../cluster/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import type { VirtualPhone } from '../../../phones/index.js';
 import type { ScenarioContext } from '../context.js';
@@ -7,22 +7,15 @@ import type { PhoneSelector } from './schemas.js';
 /** The cluster's own account of an operation, one line per event, for the report. */
 export const describeOp = (cluster: string, r: OpResult): string[] => r.events.map((e) => `${cluster}: ${describeClusterEvent(e)}`);
 
-export function describeClusterEvent(e: ClusterEvent): string {
-  switch (e.type) {
-    case 'cert.generated': return `${e.purpose} ${e.signedBy === 'ca' ? 'CA-signed certificate installed' : 'regenerated'} on ${e.nodes.join(', ')}`;
-    case 'csr.generated': return `CSR for ${e.purpose} on ${e.node}`;
-    case 'trust.added': return `${e.store}/${e.name} added on ${e.nodes.join(', ')}`;
-    case 'trust.unchanged': return `${e.store}/${e.name} already present`;
-    case 'trust.deleted': return `${e.store}/${e.name} deleted on ${e.nodes.join(', ')}`;
-    case 'file.rebuilt': return `${e.file} rebuilt: ${e.reason}`;
-    case 'service.restart': return `${e.automatic ? 'restarted' : 'restart required'}: ${e.service} on ${e.nodes.join(', ')}`;
-    case 'phones.reset': return `${e.automatic ? 'phones reset automatically' : 'phones need a reset'}: ${e.reason}`;
-    case 'ctl.update.required': return `CTL update required: ${e.reason}`;
-    case 'cluster.mode': return `security mode ${e.securityMode}`;
-    case 'param.changed': return `${e.name} = ${String(e.value)}`;
-    case 'device.changed': return `${e.device}: ${e.change}`;
-    case 'warning': return `warning ${e.code}: ${e.message}`;
-  }
+/**
+ * The account of an operation, after carrying out what the cluster does on its own that reaches
+ * the phones: with Phone Interaction on Certificate Update = Automatic, CUCM resets the phones
+ * registered to it (REG-1). What is left to the administrator stays a line that says so.
+ */
+export async function applyOp(ctx: ScenarioContext, cluster: string, r: OpResult): Promise<string[]> {
+  const lines = describeOp(cluster, r);
+  if (r.events.some((e) => e.type === 'phones.reset')) lines.push(await ctx.resetRegistered(cluster));
+  return lines;
 }
 
 /** Phones a selector names. */

@@ -64,7 +64,7 @@ export async function runStep(ctx: ScenarioContext, step: Step, progress: Progre
 }
 
 export { EXPECT_STEP, SETTLED_STATES, Expectation as ExpectationSchema, type Expectation } from './expect.js';
-export { describeClusterEvent, selectPhones, durationMs, formatDuration } from './common.js';
+export { selectPhones, durationMs, formatDuration } from './common.js';
 export { DEFAULT_SETTLE_BUDGET } from './time.js';
 export type { Progress, StepDef, AnyStepDef } from './registry.js';
 export type { CertRef, PhoneSelector } from './schemas.js';
