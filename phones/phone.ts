@@ -165,6 +165,11 @@ export class VirtualPhone {
     this.#dispatch({ type: 'action.auth-string', at: this.#now(), value });
   }
 
+  /** Restores a flash image holding another LSC onto the phone while it is off (a cloned phone). */
+  restoreLsc(lsc: { certPem: string; keyPem: string }): void {
+    this.#dispatch({ type: 'action.restore-lsc', at: this.#now(), lsc });
+  }
+
   /** Opens the corporate directory from the Directories menu (its `secureDirectoryURL`, SC-23). */
   openDirectory(): void {
     this.#dispatch({ type: 'action.open-service', at: this.#now(), service: 'directory' });

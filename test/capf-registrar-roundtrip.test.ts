@@ -41,7 +41,7 @@ const specs: KeySpec[] = [{ type: 'rsa', bits: 2048 }, { type: 'ec', curve: 'P-2
 describe.each(specs)('CAPF → registrar with a %o LSC', (keySpec) => {
   it('enrols over CAPF (existing MIC), then registers over mutual TLS with the LSC; refused when CallManager-trust lacks the CAPF certificate', async () => {
     authority.devices.set(DEVICE, { authMode: 'existing-mic', operation: 'install', keySpec });
-    policy.devices.set(DEVICE, { profile: 'encrypted', checkCertificateCn: true });
+    policy.devices.set(DEVICE, { profile: 'encrypted' });
     const out = await runCapfClient({
       host: '127.0.0.1', port: capfPort, deviceName: DEVICE, capfRecords: [pki.capf.der], auth: { mode: 'existing-mic' },
       mic: { certificate: pki.mic.der, privateKey: pki.mic.keys.privateKey },

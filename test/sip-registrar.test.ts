@@ -185,12 +185,11 @@ describe('device security profile (TLS-1)', () => {
     expect(aes.ok && statusOf(aes.response)).toBe(200);
   });
 
-  it('with the CN check on, a certificate for another device is 403 "cn mismatch"', async () => {
-    policy.devices.set('SEP00AABBCCDDEE', { profile: 'encrypted', checkCertificateCn: true });
+  it('a trusted certificate for another device is refused: the connection closes unanswered (InvalidX509NameInCertificate)', async () => {
+    policy.devices.set('SEP00AABBCCDDEE', { profile: 'encrypted' });
     const r = await tlsSend(tlsPort, phone(lsc), registerText('SEP00AABBCCDDEE'));
-    expect(r.ok && statusOf(r.response)).toBe(403);
-    expect(refusals()[0]).toMatchObject({ reason: 'cn mismatch', deviceName: 'SEP00AABBCCDDEE' });
-    policy.devices.set(DEVICE, { profile: 'encrypted', checkCertificateCn: true });
+    expect(r).toMatchObject({ ok: false, code: 'CLOSED' });
+    expect(refusals()[0]).toMatchObject({ reason: 'invalid X.509 name', deviceName: 'SEP00AABBCCDDEE' });
     const ok = await tlsSend(tlsPort, phone(lsc), registerText(DEVICE));
     expect(ok.ok && statusOf(ok.response)).toBe(200);
   });

@@ -168,6 +168,13 @@ export const bootMachine = subMachine('phone', {
       restart(st, 'restarting for the new TFTP server');
     },
   }),
+  edge({
+    from: ['off'], on: 'action.restore-lsc', to: ['stay'], doc: 'a restored flash image brings another LSC (the phone is off)',
+    run: (st, e) => {
+      st.flash({ lsc: e.lsc });
+      st.log('flash restored: LSC replaced');
+    },
+  }),
   edge({ from: ['ctl'], on: 'file.result', to: ['ctl', 'tvs', ...ENTER_ITL], also: { capf: CAPF_STARTS }, doc: 'CTL decided (or absent): on to the ITL', run: (st, e) => onListFile(st, 'CTL', e) }),
   edge({ from: ['itl'], on: 'file.result', to: ['itl', 'tvs', 'failed', ...ENTER_CONFIG], also: { capf: CAPF_STARTS }, doc: 'ITL decided (or absent): on to the config', run: (st, e) => onListFile(st, 'ITL', e) }),
 ]);

@@ -37,6 +37,7 @@ export const ACTION_REGION: Record<ActionEvent['type'], Region> = {
   'action.set-tftp': 'phone',
   'action.auth-string': 'capf',
   'action.open-service': 'service',
+  'action.restore-lsc': 'phone',
 };
 
 export function initialPhone(o: { mac: string; model: PhoneModel; tftpServers: string[]; flash?: Flash; quirks?: Partial<PhoneQuirks> }): PhoneState {

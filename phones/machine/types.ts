@@ -190,7 +190,9 @@ export type ActionEvent =
   | { type: 'action.delete-itl'; at: number }
   | { type: 'action.set-tftp'; at: number; servers: string[] }
   | { type: 'action.auth-string'; at: number; value: string }
-  | { type: 'action.open-service'; at: number; service: PhoneService };
+  | { type: 'action.open-service'; at: number; service: PhoneService }
+  /** A flash image restored onto a switched-off phone with another LSC in it (a cloned or swapped phone). */
+  | { type: 'action.restore-lsc'; at: number; lsc: { certPem: string; keyPem: string } };
 
 /** The answer to one effect: `effect` is the id of the effect it ends. */
 export type ResultEvent =

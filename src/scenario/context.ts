@@ -6,6 +6,7 @@ import { certOf, identityOf } from '../cluster/index.js';
 import { toPem } from '../pki/index.js';
 import { ManualClock, systemClock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
+import { CertificateIndex } from './certs.js';
 import { formatDuration } from './steps/common.js';
 import { EventBus } from '../shared/events.js';
 import { Fleet, type LogEntry, type PhoneBusEvent, type VirtualPhone } from '../../phones/index.js';
@@ -65,11 +66,14 @@ export class ScenarioContext {
   readonly timelines = new Map<string, PhoneTimelineEntry[]>();
   /** INVALID_TRANSITION findings phones reported during the current step (the runner fails the step). */
   stepFindings: string[] = [];
+  /** Every certificate the run has seen, for references to the previous one, a serial or a fingerprint. */
+  readonly certs: CertificateIndex;
   /** Set by the runner: Ctrl-C ends a long `advance` between timers. */
   signal: AbortSignal | undefined;
 
   private constructor(readonly scenario: Scenario, readonly lab: Lab, readonly sftpDir: string, readonly networkTimeoutMs: number) {
     this.clock = lab.clock as ManualClock;
+    this.certs = new CertificateIndex(lab, (name) => this.requireCluster(name).cluster);
     this.phoneEvents.on('phone.invalid-transition', (e) => {
       if (this.stepFindings.length < 100) this.stepFindings.push(e.message);
     });
@@ -180,16 +184,14 @@ export class ScenarioContext {
     return [...this.fleets.values()].flatMap((f) => f.fleet.phones);
   }
 
-  /** The PEM of a certificate reference. */
+  /** The PEM of a certificate reference (the current identity, the previous one, the CA, a serial or a fingerprint). */
   certificate(ref: CertRef): string {
-    if ('ca' in ref) {
-      const e = this.lab.cas.enterprise;
-      if (!e) throw new EmulatorError('INVALID_STATE', 'the lab has no enterprise CA');
-      return toPem((ref.ca === 'root' ? e.root : e.issuing).certificate.der);
-    }
-    const id = identityOf(this.requireCluster(ref.cluster).cluster.state, ref.purpose as Purpose, ref.node);
-    if (!id) throw new EmulatorError('CERT_NOT_FOUND', `cluster ${ref.cluster} has no ${ref.purpose} certificate on ${ref.node}`);
-    return id.certPem;
+    return this.certs.resolve(ref);
+  }
+
+  /** Records every cluster's identities and trust certificates, so that later steps can name them (after each step). */
+  recordCertificates(): void {
+    for (const [name, rc] of this.clusters) this.certs.record(name, rc.cluster);
   }
 
   /** Whether a trust store holds the certificate (by SHA-256). */

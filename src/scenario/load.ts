@@ -120,26 +120,55 @@ function checkReferences(s: Scenario, locate: (path: string, message: string, hi
     cluster(f.cluster, `/fleets/${i}/cluster`);
     for (const [j, n] of (f.tftp ?? []).entries()) node(f.cluster, n, `/fleets/${i}/tftp/${j}`);
   });
+  const check = { cluster, node, fleet };
   s.steps.forEach((step, i) => {
     const [action, raw] = Object.entries(step).find(([k]) => k !== 'name' && k !== 'expect-error')!;
-    const base = `/steps/${i}/${action}`;
-    const visit = (v: unknown, path: string, clusterName?: string): void => {
-      if (typeof v === 'string' && action !== 'advance' && typeof raw === 'string') return fleet(v, path);
-      if (!v || typeof v !== 'object') return;
-      const o = v as Record<string, unknown>;
-      const c = typeof o['cluster'] === 'string' ? o['cluster'] : typeof o['to'] === 'string' ? o['to'] : clusterName;
-      for (const [k, val] of Object.entries(o)) {
-        const p = `${path}/${k}`;
-        if ((k === 'cluster' || k === 'to') && typeof val === 'string') cluster(val, p);
-        else if (k === 'fleet' && typeof val === 'string') fleet(val, p);
-        else if (k === 'node' && typeof val === 'string' && c) node(c, val, p);
-        else if ((k === 'nodes' || k === 'tftp') && Array.isArray(val) && c) val.forEach((n, j) => typeof n === 'string' && node(c, n, `${p}/${j}`));
-        else if (typeof val === 'object') visit(val, p, k === 'from' || k === 'contains' || k === 'lacks' ? undefined : c);
-      }
-    };
-    if (action === 'expect') (raw as unknown[]).forEach((e, j) => visit(e, `${base}/${j}`));
-    else visit(raw, base);
+    walkRefs(STEP_ARGS[action] as unknown as SchemaNode, raw, `/steps/${i}/${action}`, undefined, check);
   });
+}
+
+type RefCheck = { cluster: (name: string, path: string) => void; node: (cluster: string, name: string, path: string) => void; fleet: (name: string, path: string) => void };
+type SchemaNode = { 'x-ref'?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode; anyOf?: SchemaNode[]; oneOf?: SchemaNode[] };
+
+/** The union branch a value takes (the first that validates), for walking a union's references. */
+const branchValidators = new WeakMap<object, ValidateFunction>();
+function branchOf(branches: SchemaNode[], value: unknown): SchemaNode | undefined {
+  return branches.find((b) => {
+    let v = branchValidators.get(b);
+    if (!v) branchValidators.set(b, (v = ajv.compile(b)));
+    return v(value);
+  });
+}
+
+/**
+ * Checks every reference in a step's arguments (schema nodes marked `x-ref`): clusters and fleets
+ * must be declared, and a node must belong to the cluster named beside it (or around it).
+ */
+function walkRefs(schema: SchemaNode, value: unknown, path: string, clusterName: string | undefined, check: RefCheck): void {
+  const union = schema.anyOf ?? schema.oneOf;
+  if (union && !schema.properties) {
+    const b = branchOf(union, value);
+    if (b) walkRefs(b, value, path, clusterName, check);
+    return;
+  }
+  if (typeof value === 'string') {
+    if (schema['x-ref'] === 'cluster') check.cluster(value, path);
+    else if (schema['x-ref'] === 'fleet') check.fleet(value, path);
+    else if (schema['x-ref'] === 'node' && clusterName) check.node(clusterName, value, path);
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, j) => walkRefs(schema.items!, v, `${path}/${j}`, clusterName, check));
+    return;
+  }
+  if (!value || typeof value !== 'object' || !schema.properties) return;
+  const o = value as Record<string, unknown>;
+  const here = Object.entries(schema.properties).find(([k, p]) => p['x-ref'] === 'cluster' && typeof o[k] === 'string')?.[0];
+  const c = here ? (o[here] as string) : clusterName;
+  for (const [k, v] of Object.entries(o)) {
+    const p = schema.properties[k];
+    if (p) walkRefs(p, v, `${path}/${k}`, c, check);
+  }
 }
 
 function pathOf(e: ErrorObject): string {

@@ -17,7 +17,7 @@ export type SipRefusal =
   | 'too many connections'
   // SIP stage (the response status is in `status`)
   | 'unknown device'
-  | 'cn mismatch'
+  | 'invalid X.509 name'
   | 'secure profile requires TLS'
   | 'encryption required'
   | 'missing device name'

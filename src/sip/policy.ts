@@ -27,10 +27,25 @@ export type DeviceProfile = 'non-secure' | 'authenticated' | 'encrypted';
 export interface RegistrarDevice {
   profile: DeviceProfile;
   /**
-   * Require the client certificate's CN to equal the device name (an option of CUCM's SIP
-   * security profiles for trunks and of some device profiles). Default false.
+   * Bind the TLS client certificate to the device (default true): its CN must name the device
+   * (see {@link certificateNamesDevice}). CUCM does this for every TLS device (TAC 211304:
+   * `validTLSConnection: TLS InvalidX509NameInCertificate, Rcvd=…, Expected=SEP…`); `false` is
+   * the lab switch for a runbook that wants the lax behaviour.
    */
-  checkCertificateCn?: boolean;
+  checkCertificateName?: boolean;
+}
+
+/**
+ * Whether a certificate's CN names the device: the device name itself (`SEP<MAC>`), or a Cisco
+ * MIC's or LSC's `<model>-SEP<MAC>` (`CP-8861-SEP2C3124C9F8E1`: TAC 215014 for a MIC, TAC 213407
+ * for an LSC CUCM's CAPF issued). CUCM's exact comparison is not documented; a suffix match is
+ * what accepts both forms and nothing else.
+ */
+export function certificateNamesDevice(cn: string | undefined, deviceName: string): boolean {
+  if (!cn) return false;
+  const a = cn.toUpperCase();
+  const d = deviceName.toUpperCase();
+  return a === d || a.endsWith(`-${d}`);
 }
 
 export interface RegistrarPolicy {

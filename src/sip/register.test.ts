@@ -41,7 +41,8 @@ function setup(devices: Record<string, RegistrarDevice>, max = 3600) {
   const tls: ConnectionFacts = { transport: 'tls', remote: '10.0.0.9:5', cipher: 'ECDHE-RSA-AES256-GCM-SHA384', certificate: { cn: DEVICE, subject: `CN=${DEVICE}`, issuer: 'CN=CAPF', fingerprint256: 'AA' } };
   const run = (req: SipRequest, conn: ConnectionFacts = tls) => {
     const r = handleSipRequest(req, conn, policy, table, clock);
-    return { status: Number(/^SIP\/2\.0 (\d+)/.exec(new TextDecoder().decode(r.response))![1]), text: new TextDecoder().decode(r.response), event: r.event as SipEvent };
+    if (!r.response) return { status: 0, text: '', closed: true, event: r.event as SipEvent };
+    return { status: Number(/^SIP\/2\.0 (\d+)/.exec(new TextDecoder().decode(r.response))![1]), text: new TextDecoder().decode(r.response), closed: false, event: r.event as SipEvent };
   };
   return { clock, table, expired, run, tls };
 }
@@ -109,12 +110,33 @@ describe('REGISTER handling', () => {
     expect(r.event).toMatchObject({ type: 'sip.refused', stage: 'sip', reason, status });
   });
 
-  it('applies the device profile: secure needs TLS, encrypted needs a real cipher, CN check', () => {
-    const { run, tls } = setup({ [DEVICE]: { profile: 'encrypted', checkCertificateCn: true } });
+  it('applies the device profile: secure needs TLS, encrypted needs a real cipher', () => {
+    const { run, tls } = setup({ [DEVICE]: { profile: 'encrypted' } });
     expect(run(request(), { transport: 'tcp', remote: 'r' }).event).toMatchObject({ reason: 'secure profile requires TLS', status: 403 });
     expect(run(request(), { ...tls, cipher: 'NULL-SHA' }).event).toMatchObject({ reason: 'encryption required', status: 403 });
-    expect(run(request(), { ...tls, certificate: { ...tls.certificate!, cn: 'SEP999999999999' } }).event).toMatchObject({ reason: 'cn mismatch', status: 403 });
     expect(run(request()).status).toBe(200);
+  });
+
+  it.each([
+    ['the device name', DEVICE, 200],
+    ['a Cisco MIC/LSC name, <model>-SEP<MAC>', `CP-8861-${DEVICE}`, 200],
+    ['in lower case', `cp-8861-${DEVICE.toLowerCase()}`, 200],
+    ['another device', 'SEP999999999999', 0],
+    ['another device with a model prefix', 'CP-8861-SEP999999999999', 0],
+    ['a name that only contains the device name', `${DEVICE}-EVIL`, 0],
+  ] as const)('binds the TLS certificate to the device by name (TAC 211304): CN %s', (_n, cn, status) => {
+    const { run, tls } = setup({ [DEVICE]: { profile: 'encrypted' } });
+    const r = run(request(), { ...tls, certificate: { ...tls.certificate!, cn } });
+    expect(r.status).toBe(status);
+    if (status === 0) {
+      expect(r.closed).toBe(true);
+      expect(r.event).toMatchObject({ type: 'sip.refused', reason: 'invalid X.509 name', deviceName: DEVICE, detail: `TLS InvalidX509NameInCertificate, Rcvd=${cn}, Expected=${DEVICE}` });
+    }
+  });
+
+  it('a device whose name check is switched off takes any trusted certificate (the lab\'s lax mode)', () => {
+    const { run, tls } = setup({ [DEVICE]: { profile: 'encrypted', checkCertificateName: false } });
+    expect(run(request(), { ...tls, certificate: { ...tls.certificate!, cn: 'SEP999999999999' } }).status).toBe(200);
   });
 
   it('refuses a replayed CSeq within the same Call-ID (§10.3 step 7) but takes a new Call-ID', () => {

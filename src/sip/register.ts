@@ -4,7 +4,7 @@ import { SIP_DEFAULT_EXPIRES } from './constants.js';
 import { ciscoDeviceName, parseAddress } from './contact.js';
 import type { SipEvent, SipRefusal, SipTransport } from './events.js';
 import { headerValue, headerValues, splitList, type SipHeader, type SipRequest } from './message.js';
-import type { RegistrarPolicy } from './policy.js';
+import { certificateNamesDevice, type RegistrarPolicy } from './policy.js';
 import type { RegistrationTable } from './registrations.js';
 import { buildResponse, sipDate } from './response.js';
 
@@ -18,8 +18,11 @@ import { buildResponse, sipDate } from './response.js';
  * - The device is named by the Contact's `+u.sip!devicename.ccm.cisco.com` parameter (or the MAC
  *   in `+sip.instance`); none is 400, an unknown one 403.
  * - A secure profile (Authenticated, Encrypted) must come over TLS, an Encrypted one with a
- *   cipher that encrypts (TLS-1), and, when the device asks for it, with a certificate whose CN
- *   is the device name; each failure is 403 with its reason.
+ *   cipher that encrypts (TLS-1); each failure is 403 with its reason.
+ * - Over TLS the client certificate must name the device (TAC 211304: CUCM compares the
+ *   certificate's name with the device name, then the SAN with the security profile's name,
+ *   and fails the connection with InvalidX509NameInCertificate, CISCO-CCM-MIB cause 11). CUCM
+ *   closes the connection without a SIP answer, so the phone sees its REGISTER go unanswered.
  * - Expiry: the Contact's `expires`, else `Expires`, else the default, capped at the policy's
  *   maximum; 0 removes the binding (§10.2.2). A binding with the same Call-ID and a CSeq not
  *   lower is "out of order" (§10.3 step 7: "the update MUST be aborted and the request fails"),
@@ -35,10 +38,8 @@ export interface ConnectionFacts {
   certificate?: { cn: string | undefined; subject: string; issuer: string; fingerprint256: string };
 }
 
-export interface RegisterResult {
-  response: Uint8Array;
-  event: SipEvent;
-}
+/** What to do with a request: answer it, or (`close`) drop the connection without an answer. */
+export type RegisterResult = { response: Uint8Array; event: SipEvent; close?: undefined } | { response?: undefined; event: SipEvent; close: true };
 
 export function handleSipRequest(req: SipRequest, conn: ConnectionFacts, policy: RegistrarPolicy, table: RegistrationTable, clock: Clock): RegisterResult {
   const refuse = (status: number, reason: SipRefusal, detail?: string, deviceName?: string, headers: SipHeader[] = []): RegisterResult => ({
@@ -82,8 +83,14 @@ export function handleSipRequest(req: SipRequest, conn: ConnectionFacts, policy:
   const secure = device.profile !== 'non-secure';
   if (secure && conn.transport !== 'tls') return refuse(403, 'secure profile requires TLS', `${device.profile} profile`, deviceName);
   if (device.profile === 'encrypted' && isNullCipher(conn.cipher)) return refuse(403, 'encryption required', `cipher ${conn.cipher}`, deviceName);
-  if (device.checkCertificateCn && conn.transport === 'tls' && conn.certificate?.cn !== deviceName) {
-    return refuse(403, 'cn mismatch', `certificate CN ${conn.certificate?.cn ?? '(none)'}`, deviceName);
+  if (device.checkCertificateName !== false && conn.transport === 'tls' && !certificateNamesDevice(conn.certificate?.cn, deviceName)) {
+    return {
+      event: {
+        type: 'sip.refused', stage: 'sip', reason: 'invalid X.509 name', remote: conn.remote, transport: conn.transport, deviceName,
+        detail: `TLS InvalidX509NameInCertificate, Rcvd=${conn.certificate?.cn ?? '(no certificate)'}, Expected=${deviceName}`,
+      },
+      close: true,
+    };
   }
 
   const max = policy.registrationExpirySeconds?.() ?? SIP_DEFAULT_EXPIRES;

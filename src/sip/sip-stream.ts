@@ -42,7 +42,7 @@ export function serveSipStream(stream: Duplex, ctx: SipStreamContext): void {
     }
     for (const m of messages) {
       if (m.kind !== 'request') continue;
-      let result;
+      let result: ReturnType<typeof handleSipRequest>;
       try {
         result = handleSipRequest(m, ctx.conn, ctx.policy, ctx.table, ctx.clock);
       } catch (err) {
@@ -52,8 +52,13 @@ export function serveSipStream(stream: Duplex, ctx: SipStreamContext): void {
           event: { type: 'sip.refused' as const, stage: 'sip' as const, reason: 'malformed request' as const, remote: ctx.conn.remote, transport: ctx.conn.transport, status: 500, detail: (err as Error).message },
         };
       }
-      if (!stream.destroyed) stream.write(result.response);
       ctx.emit(result.event);
+      if (result.close) {
+        broken = true;
+        stream.destroy();
+        return;
+      }
+      if (!stream.destroyed) stream.write(result.response);
     }
   });
 }

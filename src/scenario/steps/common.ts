@@ -18,12 +18,14 @@ export async function applyOp(ctx: ScenarioContext, cluster: string, r: OpResult
   return lines;
 }
 
-/** Phones a selector names. */
-export function selectPhones(ctx: ScenarioContext, sel: PhoneSelector): VirtualPhone[] {
-  const s = typeof sel === 'string' ? { fleet: sel } : sel;
-  const phones = ctx.requireFleet(s.fleet).fleet.phones;
-  const n = s.count ?? (s.fraction !== undefined ? Math.round(phones.length * s.fraction) : phones.length);
-  return phones.slice(0, Math.min(n, phones.length));
+/** Phones a selector names, by fleet (a list of fleets names several). */
+export function selectPhones(ctx: ScenarioContext, sel: PhoneSelector): Array<{ fleet: string; phones: VirtualPhone[] }> {
+  return (Array.isArray(sel) ? sel : [sel]).map((one) => {
+    const s = typeof one === 'string' ? { fleet: one } : one;
+    const phones = ctx.requireFleet(s.fleet).fleet.phones;
+    const n = s.count ?? (s.fraction !== undefined ? Math.round(phones.length * s.fraction) : phones.length);
+    return { fleet: s.fleet, phones: phones.slice(0, Math.min(n, phones.length)) };
+  });
 }
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, y: 365 * 86_400_000 } as const;

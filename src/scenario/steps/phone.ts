@@ -11,10 +11,16 @@ import { ClusterName, FleetName, NodeName, Obj, Opt, Selector, type PhoneSelecto
  * 30 s) is reported by the runner, and `advance` or `settle` lets that time pass.
  */
 async function act(ctx: ScenarioContext, sel: PhoneSelector, progress: Progress, action: (p: VirtualPhone) => void): Promise<string[]> {
-  const phones = selectPhones(ctx, sel);
-  const fleetName = typeof sel === 'string' ? sel : sel.fleet;
-  const r = await ctx.requireFleet(fleetName).fleet.each(action, { phones, onProgress: (p) => progress(p.done, p.total) });
-  return [`${phones.length} phone(s): ${Object.entries(r.tally).map(([k, v]) => `${v} ${k}`).join(', ')}`];
+  const groups = selectPhones(ctx, sel);
+  const total = groups.reduce((a, g) => a + g.phones.length, 0);
+  let before = 0;
+  // The fleets act together, as phones of several fleets would be reset at once.
+  const results = await Promise.all(groups.map((g) => {
+    const base = before;
+    before += g.phones.length;
+    return ctx.requireFleet(g.fleet).fleet.each(action, { phones: g.phones, onProgress: (p) => progress(base + p.done, total) }).then((r) => ({ g, r }));
+  }));
+  return results.map(({ g, r }) => `${g.fleet}: ${g.phones.length} phone(s): ${Object.entries(r.tally).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 }
 
 const phoneStep = <const N extends string>(name: N, summary: string, action: (p: VirtualPhone) => void) => defineStep({
@@ -61,4 +67,26 @@ export const move = defineStep({
   },
 });
 
-export const PHONE_STEPS = [boot, powerOn, powerOff, reset, securityReset, factoryReset, deleteItl, openDirectory, authString, move] as const;
+export const copyLsc = defineStep({
+  name: 'copy-lsc',
+  summary: 'Switch the phones of one fleet off and restore into their flash the LSCs of another fleet\'s phones, as a phone cloned from another\'s flash image would hold (device identity, TAC 211304).',
+  args: Obj({ from: FleetName, to: FleetName }),
+  example: { from: 'phones', to: 'clones' },
+  run: async (ctx, a) => {
+    const from = ctx.requireFleet(a.from).fleet.phones;
+    const to = ctx.requireFleet(a.to).fleet.phones;
+    let copied = 0;
+    for (const [i, p] of to.entries()) {
+      const lsc = from[i % Math.max(1, from.length)]?.state.flash.lsc;
+      if (!lsc) continue;
+      p.powerOff();
+      await p.whenIdle();
+      p.restoreLsc(lsc);
+      copied++;
+    }
+    await Promise.all(to.map((p) => p.flushed()));
+    return [`${copied} phone(s) of ${a.to} switched off holding the LSCs of ${a.from}'s phones${copied < to.length ? `; ${to.length - copied} had no LSC to copy` : ''}`];
+  },
+});
+
+export const PHONE_STEPS = [boot, powerOn, powerOff, reset, securityReset, factoryReset, deleteItl, openDirectory, authString, move, copyLsc] as const;

@@ -21,9 +21,18 @@ export function Obj<P extends Record<string, TSchema>>(props: P, description?: s
 export const Str = (description?: string): ReturnType<typeof Type.String> => Type.String({ minLength: 1, ...(description ? { description } : {}) });
 export const Opt = Type.Optional;
 
-export const ClusterName = Str('a cluster of this scenario');
-export const NodeName = Str('a node of that cluster (its hostname)');
-export const FleetName = Str('a fleet of this scenario');
+/**
+ * Names that refer to something the scenario declares carry `x-ref` (a vendor keyword editors
+ * ignore): the loader checks each against the clusters, nodes and fleets of the file, with a
+ * did-you-mean, by walking the value beside its schema — so no step has to list its references.
+ * A node refers to the cluster named in the same object, or in the one around it.
+ */
+export type RefKind = 'cluster' | 'fleet' | 'node';
+const ref = (kind: RefKind, description: string): ReturnType<typeof Type.String> => Type.String({ minLength: 1, description, 'x-ref': kind });
+
+export const ClusterName = ref('cluster', 'a cluster of this scenario');
+export const NodeName = ref('node', 'a node of that cluster (its hostname)');
+export const FleetName = ref('fleet', 'a fleet of this scenario');
 export const Purpose = Enum(PURPOSES, 'an identity certificate purpose (the CUCM certificate name)');
 export const Store = Enum(TRUST_STORES, 'a trust store');
 export const Service = Enum(SERVICES, 'a CUCM service');
@@ -41,16 +50,37 @@ export const CapfSettings = Obj({
   authString: Opt(Type.String({ pattern: '^[0-9]{4,10}$', description: 'the 4–10 digit authentication string' })),
 }, 'the CAPF section of the phone configuration');
 
-/** A certificate of the scenario: a cluster's identity, or the lab's enterprise CA. */
-export const CertRef = Type.Union([
-  Obj({ cluster: ClusterName, purpose: Purpose, node: NodeName }),
-  Obj({ ca: Enum(['root', 'issuing'] as const, 'the lab enterprise CA\'s root or issuing certificate') }),
-], { description: 'a certificate: a cluster identity by purpose and node, or the lab CA' });
+/**
+ * The fields that name a certificate of the scenario: a cluster's identity by purpose and node —
+ * the current one, or the one it replaced (`which: previous`) — the lab's enterprise CA, or any
+ * certificate the run has seen, by serial number or SHA-256 fingerprint.
+ */
+export const CERT_REF_FIELDS = {
+  cluster: Opt(ClusterName),
+  purpose: Opt(Purpose),
+  node: Opt(NodeName),
+  which: Opt(Enum(['current', 'previous'] as const, 'the identity as it is now (default), or the one the last regeneration or upload replaced')),
+  ca: Opt(Enum(['root', 'issuing'] as const, 'the lab enterprise CA\'s root or issuing certificate')),
+  serial: Opt(Type.String({ pattern: '^[0-9A-Fa-f:]{1,95}$', description: 'a serial number in hex, e.g. 4f1c…' })),
+  fingerprint: Opt(Type.String({ pattern: '^[0-9A-Fa-f:]{64,95}$', description: 'a SHA-256 fingerprint in hex (colons allowed)' })),
+};
+
+/** The ways to name a certificate, for JSON Schema's `anyOf` of required sets. */
+export const CERT_REF_FORMS = [{ required: ['cluster', 'purpose', 'node'] }, { required: ['ca'] }, { required: ['serial'] }, { required: ['fingerprint'] }];
+
+/** An object naming a certificate, with `extra` fields of its own. */
+export function withCertRef<P extends Record<string, TSchema>>(extra: P, description: string) {
+  return Type.Object({ ...extra, ...CERT_REF_FIELDS }, { additionalProperties: false, anyOf: CERT_REF_FORMS, description });
+}
+
+export const CertRef = withCertRef({}, 'a certificate: a cluster identity by purpose and node (which: previous for the one it replaced), the lab CA, or a serial or fingerprint');
 export type CertRef = Static<typeof CertRef>;
 
-/** Which phones a phone step acts on: a fleet, optionally only the first `count` or a `fraction`. */
-export const Selector = Type.Union([
+const OneSelector = Type.Union([
   FleetName,
   Obj({ fleet: FleetName, count: Opt(Type.Integer({ minimum: 0, description: 'only the first N phones' })), fraction: Opt(Type.Number({ minimum: 0, maximum: 1, description: 'only this share of the phones' })) }),
-], { description: 'a fleet, or { fleet, count | fraction }' });
+]);
+
+/** Which phones a phone step acts on: a fleet (optionally only the first `count` or a `fraction`), or a list of those. */
+export const Selector = Type.Union([OneSelector, Type.Array(OneSelector, { minItems: 1 })], { description: 'a fleet, { fleet, count | fraction }, or a list of them' });
 export type PhoneSelector = Static<typeof Selector>;
