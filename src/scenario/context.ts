@@ -9,7 +9,8 @@ import { EmulatorError } from '../shared/errors.js';
 import { CertificateIndex } from './certs.js';
 import { formatDuration } from './steps/common.js';
 import { EventBus } from '../shared/events.js';
-import { Fleet, type LogEntry, type PhoneBusEvent, type VirtualPhone } from '../../phones/index.js';
+import { Fleet, type LogEntry, type PhoneBusEvent, type SettledState, type VirtualPhone } from '../../phones/index.js';
+import type { StepView } from './expectations.js';
 import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
 
 /**
@@ -38,6 +39,8 @@ export interface RunningFleet {
 /** What the servers of each cluster saw during the current step. */
 export interface StepCounters {
   tvs: Map<string, { valid: number; invalid: number }>;
+  /** Each TVS answer: about which certificate (SHA-256) or subject, and its result. */
+  tvsAnswers: Map<string, Array<{ sha256?: string; subject?: string; status: 'valid' | 'invalid' }>>;
   registrations: Map<string, Set<string>>;
   capfIssued: Map<string, number>;
   /** Phones a cluster reset on its own (REG-1 Automatic). */
@@ -64,6 +67,8 @@ export class ScenarioContext {
   stepStatuses = new Map<string, string[]>();
   /** Per-phone timelines (bounded), by device name. */
   readonly timelines = new Map<string, PhoneTimelineEntry[]>();
+  /** What every step so far left behind, oldest first (step 0 is the state before the first step). */
+  readonly history: StepView[] = [];
   /** INVALID_TRANSITION findings phones reported during the current step (the runner fails the step). */
   stepFindings: string[] = [];
   /** Every certificate the run has seen, for references to the previous one, a serial or a fingerprint. */
@@ -135,6 +140,9 @@ export class ScenarioContext {
       const t = c.tvs.get(cluster) ?? { valid: 0, invalid: 0 };
       t[e.status]++;
       c.tvs.set(cluster, t);
+      const list = c.tvsAnswers.get(cluster) ?? [];
+      if (list.length < 1_000_000) list.push({ ...(e.certificateSha256 ? { sha256: e.certificateSha256 } : {}), ...(e.subject ? { subject: e.subject } : {}), status: e.status });
+      c.tvsAnswers.set(cluster, list);
     } else if (e.type === 'sip.register') {
       const set = c.registrations.get(cluster) ?? new Set<string>();
       set.add(e.deviceName);
@@ -288,6 +296,32 @@ export class ScenarioContext {
     return `${cluster}: CUCM reset ${count} registered phone(s) (Phone Interaction on Certificate Update = Automatic, REG-1)`;
   }
 
+  /** What the step before an expectation left behind, read live from the phones and counters. */
+  liveView(): StepView {
+    return {
+      step: this.step,
+      stateOf: (p) => p.settled.state,
+      saw: (p, text) => (this.stepStatuses.get(p.device) ?? []).some((m) => m.includes(text)) || this.logSinceStep(p).some((l) => l.message.includes(text)),
+      counters: this.counters,
+    };
+  }
+
+  /**
+   * Keeps what the step left behind (each phone's state, what it showed, the counters), so that
+   * `when: ever | never` expectations can look back over the run. One byte-sized state per phone
+   * and the step's messages: a 10,000-phone fleet costs a few hundred KB per step.
+   */
+  snapshot(): void {
+    const states = new Map<VirtualPhone, SettledState>();
+    const shown = new Map<VirtualPhone, string[]>();
+    for (const p of this.allPhones()) {
+      states.set(p, p.settled.state);
+      const lines = [...(this.stepStatuses.get(p.device) ?? []), ...this.logSinceStep(p).map((l) => l.message)];
+      if (lines.length) shown.set(p, lines);
+    }
+    this.history.push({ step: this.step, stateOf: (p) => states.get(p) ?? p.settled.state, saw: (p, text) => (shown.get(p) ?? []).some((m) => m.includes(text)), counters: this.counters });
+  }
+
   /** Phones that wait for a timer before they rest (a CAPF retry), described, for the step's report. */
   waitingOnTimers(): string[] {
     return this.allPhones().filter((p) => p.idle && !p.atRest).map((p) => p.describe());
@@ -353,7 +387,7 @@ export function notSettled(phones: string[], how: string): EmulatorError {
 }
 
 function emptyCounters(): StepCounters {
-  return { tvs: new Map(), registrations: new Map(), capfIssued: new Map(), resets: new Map() };
+  return { tvs: new Map(), tvsAnswers: new Map(), registrations: new Map(), capfIssued: new Map(), resets: new Map() };
 }
 
 /** Accepts the CUCM label with a plain hyphen or an en dash, and "EC" or "ECDSA". */

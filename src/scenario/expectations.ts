@@ -1,19 +1,35 @@
-import { certOf, identityOf } from '../cluster/index.js';
-import { stripLeadingZeros } from '../pki/index.js';
+import { X509Certificate } from 'node:crypto';
+import { certOf } from '../cluster/index.js';
 import { decodeTrustList } from '../trustlist/index.js';
-import type { VirtualPhone } from '../../phones/index.js';
-import type { ScenarioContext } from './context.js';
-import type { Expectation } from './types.js';
+import type { SettledState, VirtualPhone } from '../../phones/index.js';
+import type { ScenarioContext, StepCounters } from './context.js';
+import { EXPECTATION_KINDS, type Expectation, type ExpectationKind } from './steps/expect.js';
 
 /**
- * Named expectations (issue 7): each is checked against the state at its step — phones by
- * settled state, status messages seen during the step, the installed ITL's signer, what the
- * cluster's TVS and registrar saw during the step, trust-store contents — and yields a result
- * with the observed value, so a failure says what happened instead.
+ * Named expectations (issue 7, issue 14): each checks one thing — phones by settled state,
+ * status messages seen, the installed ITL's signer, what the cluster's TVS and registrar saw,
+ * trust-store contents, CUCM's own view of the devices — and yields a result with the observed
+ * value, so a failure says what happened instead. `not` negates it; `when: ever | never` asks
+ * whether it held after some step of the run so far, or after none.
  */
 export interface ExpectationResult {
   name: string;
   step: number;
+  ok: boolean;
+  expected: string;
+  observed: string;
+}
+
+/** What one step left behind, for the checks that can look back (phones, status, TVS, registrations). */
+export interface StepView {
+  step: number;
+  stateOf(p: VirtualPhone): SettledState;
+  /** Whether the phone showed or logged text containing `text` during the step. */
+  saw(p: VirtualPhone, text: string): boolean;
+  counters: StepCounters;
+}
+
+interface Check {
   ok: boolean;
   expected: string;
   observed: string;
@@ -28,50 +44,63 @@ function countOk(n: number, total: number, want: number | 'all' | 'none' | undef
   if (atLeast !== undefined) return { ok: n >= atLeast, expected: `at least ${atLeast}` };
   const w = want ?? 'all';
   if (w === 'all') return { ok: n === total && total > 0, expected: `all ${total}` };
-  if (w === 'none') return { ok: n === 0, expected: 'none' };
+  if (w === 'none') return { ok: n === 0, expected: 'none of the' };
   return { ok: n === w, expected: String(w) };
 }
 
-export function checkExpectation(ctx: ScenarioContext, e: Expectation): ExpectationResult {
-  const base = { name: e.name, step: ctx.step };
+export function kindOf(e: Expectation): ExpectationKind {
+  return EXPECTATION_KINDS.find((k) => e[k] !== undefined)!;
+}
+
+/** CUCM's Certificate Operation Status for a device (CAPF-7): what the last operation recorded, else None or Operation Pending. */
+export function capfStatusOf(d: { capf: { status?: string; operation: string } }): string {
+  return d.capf.status ?? (d.capf.operation === 'none' ? 'None' : 'Operation Pending');
+}
+
+function checkAt(ctx: ScenarioContext, e: Expectation, v: StepView): Check {
   if (e.phones) {
-    const list = phonesOf(ctx, e.phones.fleet, e.phones.model);
-    const n = list.filter((p) => p.settled.state === e.phones!.state).length;
-    const c = countOk(n, list.length, e.phones.count, e.phones.atLeast);
+    const x = e.phones;
+    const list = phonesOf(ctx, x.fleet, x.model);
+    const states = list.map((p) => v.stateOf(p));
+    const n = states.filter((s) => s === x.state).length;
+    const c = countOk(n, list.length, x.count, x.atLeast);
     const tally = new Map<string, number>();
-    for (const p of list) tally.set(p.settled.state, (tally.get(p.settled.state) ?? 0) + 1);
-    const reasons = [...new Set(list.filter((p) => p.settled.state !== e.phones!.state).map((p) => p.settled.reason))].slice(0, 2);
-    return { ...base, ok: c.ok, expected: `${c.expected} ${e.phones.state}`, observed: `${[...tally].map(([k, v]) => `${v} ${k}`).join(', ') || 'no phones'}${!c.ok && reasons.length ? ` (e.g. ${reasons.join('; ')})` : ''}` };
+    for (const s of states) tally.set(s, (tally.get(s) ?? 0) + 1);
+    const reasons = v.step === ctx.step ? [...new Set(list.filter((p) => p.settled.state !== x.state).map((p) => p.settled.reason))].slice(0, 2) : [];
+    return { ok: c.ok, expected: `${c.expected} ${x.state}`, observed: `${[...tally].map(([k, n2]) => `${n2} ${k}`).join(', ') || 'no phones'}${!c.ok && reasons.length ? ` (e.g. ${reasons.join('; ')})` : ''}` };
   }
   if (e.status) {
-    const list = phonesOf(ctx, e.status.fleet);
-    const saw = (p: VirtualPhone): boolean => (ctx.stepStatuses.get(p.device) ?? []).some((m) => m.includes(e.status!.contains))
-      || ctx.logSinceStep(p).some((l) => l.message.includes(e.status!.contains));
-    const n = list.filter(saw).length;
-    const c = countOk(n, list.length, e.status.count);
-    return { ...base, ok: c.ok, expected: `${c.expected} phones show "${e.status.contains}"`, observed: `${n} of ${list.length}` };
-  }
-  if (e['itl-signer']) {
-    const x = e['itl-signer'];
-    const want = identityOf(ctx.requireCluster(x.cluster).cluster.state, x.purpose, x.node);
-    const wantSerial = want ? Buffer.from(stripLeadingZeros(certOf(want.certPem).serial)).toString('hex') : '(none)';
+    const x = e.status;
     const list = phonesOf(ctx, x.fleet);
-    const serials = list.map((p) => (p.state.flash.itl ? Buffer.from(decodeTrustList(Buffer.from(p.state.flash.itl, 'base64')).header.signerSerial).toString('hex') : 'no ITL'));
-    const n = serials.filter((s) => s === wantSerial).length;
-    return { ...base, ok: n === list.length && list.length > 0, expected: `every ITL signed by ${x.cluster} ${x.purpose} ${x.node} (serial ${wantSerial})`, observed: `${n} of ${list.length}${n < list.length ? `; others: ${[...new Set(serials.filter((s) => s !== wantSerial))].slice(0, 2).join(', ')}` : ''}` };
+    const n = list.filter((p) => v.saw(p, x.contains)).length;
+    const c = countOk(n, list.length, x.count);
+    return { ok: c.ok, expected: `${c.expected} phones show "${x.contains}"`, observed: `${n} of ${list.length}` };
   }
   if (e['tvs-queries']) {
     const x = e['tvs-queries'];
-    const t = ctx.counters.tvs.get(x.cluster) ?? { valid: 0, invalid: 0 };
-    const n = x.status ? t[x.status] : t.valid + t.invalid;
+    const want = x.certificate ? certOf(ctx.certificate(x.certificate)).sha256 : undefined;
+    const answers = (v.counters.tvsAnswers.get(x.cluster) ?? []).filter((a) => (!x.status || a.status === x.status) && (!want || a.sha256 === want));
+    const n = answers.length;
     const c = x.atLeast !== undefined ? { ok: n >= x.atLeast, expected: `at least ${x.atLeast}` } : { ok: n === (x.count ?? 0), expected: String(x.count ?? 0) };
-    return { ...base, ok: c.ok, expected: `${c.expected} ${x.status ?? ''} TVS answers from ${x.cluster}`.replace(/\s+/g, ' '), observed: `${t.valid} valid, ${t.invalid} invalid` };
+    const t = v.counters.tvs.get(x.cluster) ?? { valid: 0, invalid: 0 };
+    const about = want ? ` about ${certOf(ctx.certificate(x.certificate!)).subjectCucm}` : '';
+    return { ok: c.ok, expected: `${c.expected} ${x.status ?? ''} TVS answers from ${x.cluster}${about}`.replace(/\s+/g, ' '), observed: want ? `${n} such answers (of ${t.valid} valid, ${t.invalid} invalid)` : `${t.valid} valid, ${t.invalid} invalid` };
   }
   if (e.registrations) {
     const x = e.registrations;
-    const n = ctx.counters.registrations.get(x.cluster)?.size ?? 0;
+    const n = v.counters.registrations.get(x.cluster)?.size ?? 0;
     const c = x.atLeast !== undefined ? { ok: n >= x.atLeast, expected: `at least ${x.atLeast}` } : { ok: n === (x.count ?? 0), expected: String(x.count ?? 0) };
-    return { ...base, ok: c.ok, expected: `${c.expected} phones registered with ${x.cluster}`, observed: String(n) };
+    return { ok: c.ok, expected: `${c.expected} phones registered with ${x.cluster}`, observed: String(n) };
+  }
+  if (e['itl-signer']) {
+    const x = e['itl-signer'];
+    const { fleet, ...ref } = x;
+    const want = certOf(ctx.certificate(ref));
+    const wantSerial = want.serialHex.replace(/^0+(?=.)/, '');
+    const list = phonesOf(ctx, fleet);
+    const serials = list.map((p) => (p.state.flash.itl ? Buffer.from(decodeTrustList(Buffer.from(p.state.flash.itl, 'base64')).header.signerSerial).toString('hex').replace(/^0+(?=.)/, '') : 'no ITL'));
+    const n = serials.filter((s) => s === wantSerial).length;
+    return { ok: n === list.length && list.length > 0, expected: `every ITL signed by ${want.subjectCucm} (serial ${wantSerial})`, observed: `${n} of ${list.length}${n < list.length ? `; others: ${[...new Set(serials.filter((s) => s !== wantSerial))].slice(0, 2).join(', ')}` : ''}` };
   }
   if (e['trust-store']) {
     const x = e['trust-store'];
@@ -87,7 +116,70 @@ export function checkExpectation(ctx: ScenarioContext, e: Expectation): Expectat
       ok &&= !has;
       parts.push(has ? 'holds the one it should lack' : 'lacks it');
     }
-    return { ...base, ok, expected: `${x.cluster} ${x.node} ${x.store} ${x.contains ? 'contains' : 'lacks'} the certificate`, observed: parts.join('; ') };
+    return { ok, expected: `${x.cluster} ${x.node} ${x.store} ${x.contains ? 'contains' : 'lacks'} the certificate`, observed: parts.join('; ') };
   }
-  return { ...base, ok: false, expected: 'a known expectation', observed: 'nothing to check' };
+  return checkDevices(ctx, e.device!);
+}
+
+/** CUCM's view of the fleet's devices (the phone page): CAPF status, the LSC it holds and its issuer, the registration, the profile. */
+function checkDevices(ctx: ScenarioContext, x: NonNullable<Expectation['device']>): Check {
+  const rc = ctx.requireCluster(x.cluster);
+  const phones = ctx.requireFleet(x.fleet).fleet.phones;
+  const issuer = x['lsc-issuer'] ? new X509Certificate(ctx.certificate(x['lsc-issuer'])) : undefined;
+  const registrations = new Map(rc.cluster.state.nodes.flatMap((n) => rc.servers.registrar(n.hostname)?.registrations.list() ?? []).map((r) => [r.deviceName, r]));
+  const seen = new Map<string, number>();
+  let n = 0;
+  for (const p of phones) {
+    const d = rc.cluster.device(p.device);
+    const facts: string[] = [];
+    let ok = Boolean(d);
+    if (d && x['capf-status'] !== undefined) {
+      const s = capfStatusOf(d);
+      ok &&= s === x['capf-status'] || s.startsWith(`${x['capf-status']}:`);
+      facts.push(s);
+    }
+    if (d && issuer) {
+      const lsc = d.lscPem ? new X509Certificate(d.lscPem) : undefined;
+      const by = Boolean(lsc && lsc.checkIssued(issuer) && lsc.verify(issuer.publicKey));
+      ok &&= by;
+      facts.push(lsc ? `LSC issued by ${by ? 'it' : lsc.issuer.replace(/\n/g, ', ')}` : 'no LSC');
+    }
+    if (d && x['registered-with']) {
+      const r = registrations.get(p.device);
+      const lscFp = d.lscPem ? new X509Certificate(d.lscPem).fingerprint256 : undefined;
+      const used = !r ? 'not registered' : !r.certificate ? 'no certificate' : r.certificate.fingerprint256 === lscFp ? 'lsc' : /Manufacturing|ACT2|Root CA/i.test(r.certificate.issuer) ? 'mic' : 'another certificate';
+      ok &&= used === x['registered-with'];
+      facts.push(`registered with ${used}`);
+    }
+    if (d && x.profile) {
+      ok &&= d.profile === x.profile;
+      facts.push(d.profile);
+    }
+    if (!d) facts.push('no device');
+    if (ok) n++;
+    const key = facts.join('; ');
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  const c = countOk(n, phones.length, x.count);
+  const wanted = [x['capf-status'] ? `status "${x['capf-status']}"` : '', issuer ? `an LSC issued by ${issuer.subject.replace(/\n/g, ', ')}` : '', x['registered-with'] ? `registered with ${x['registered-with']}` : '', x.profile ?? ''].filter(Boolean).join(', ');
+  return { ok: c.ok, expected: `${c.expected} devices of ${x.fleet} on ${x.cluster}: ${wanted}`, observed: [...seen].map(([k, m]) => `${m}× ${k}`).join('; ') };
+}
+
+export function checkExpectation(ctx: ScenarioContext, e: Expectation): ExpectationResult {
+  const base = { name: e.name, step: ctx.step };
+  const when = e.when ?? 'now';
+  let r: Check;
+  if (when === 'now') {
+    r = checkAt(ctx, e, ctx.liveView());
+  } else {
+    const views = ctx.history;
+    const results = views.map((v) => ({ v, r: checkAt(ctx, e, v) }));
+    const held = results.filter((x) => x.r.ok);
+    const last = results.at(-1)?.r;
+    r = when === 'ever'
+      ? { ok: held.length > 0, expected: `after some step: ${last?.expected ?? ''}`, observed: held.length ? `held after step ${held.map((h) => h.v.step).join(', ')}` : `held after no step (last: ${last?.observed ?? 'no steps'})` }
+      : { ok: held.length === 0, expected: `after no step: ${last?.expected ?? ''}`, observed: held.length ? `held after step ${held.map((h) => h.v.step).join(', ')}` : `held after no step of ${views.length}` };
+  }
+  if (e.not) r = { ok: !r.ok, expected: `not (${r.expected})`, observed: r.observed };
+  return { ...base, ...r };
 }

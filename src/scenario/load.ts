@@ -3,7 +3,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { EmulatorError } from '../shared/errors.js';
 import { SCENARIO_SCHEMA, STEP_ARGS, STEP_NAMES } from './schema.js';
-import type { Scenario, Step } from './types.js';
+import { EXPECTATION_KINDS, HISTORIC_KINDS } from './steps/expect.js';
+import type { Expectation, Scenario, Step } from './types.js';
 
 /**
  * Reads and checks a scenario file (issue 7, "Bad input"): YAML syntax, then the schema, then
@@ -124,7 +125,20 @@ function checkReferences(s: Scenario, locate: (path: string, message: string, hi
   s.steps.forEach((step, i) => {
     const [action, raw] = Object.entries(step).find(([k]) => k !== 'name' && k !== 'expect-error')!;
     walkRefs(STEP_ARGS[action] as unknown as SchemaNode, raw, `/steps/${i}/${action}`, undefined, check);
+    if (action === 'expect') (raw as Expectation[]).forEach((e, j) => checkExpectationShape(e, `/steps/${i}/expect/${j}`, locate));
   });
+}
+
+/** An expectation makes exactly one kind of check; `when` looks back only for the kinds that keep a history. */
+function checkExpectationShape(e: Expectation, path: string, locate: (path: string, message: string, hint?: string) => void): void {
+  const kinds = EXPECTATION_KINDS.filter((k) => e[k] !== undefined);
+  if (kinds.length !== 1) {
+    locate(path, kinds.length ? `expectation "${e.name}" makes ${kinds.length} checks (${kinds.join(', ')}); write one expectation per check` : `expectation "${e.name}" has nothing to check`, `one of: ${EXPECTATION_KINDS.join(', ')}`);
+    return;
+  }
+  if (e.when && e.when !== 'now' && !HISTORIC_KINDS.includes(kinds[0]!)) {
+    locate(`${path}/when`, `"when: ${e.when}" looks back over the run, which ${kinds[0]} expectations cannot (they read the cluster as it is now)`, `use it with ${HISTORIC_KINDS.join(', ')}`);
+  }
 }
 
 type RefCheck = { cluster: (name: string, path: string) => void; node: (cluster: string, name: string, path: string) => void; fleet: (name: string, path: string) => void };

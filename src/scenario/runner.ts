@@ -287,6 +287,10 @@ async function initialStates(ctx: ScenarioContext, progress: (done: number, tota
 }
 
 function record(ctx: ScenarioContext, index: number, title: string, action: string, durationMs: number, lines: string[], expectations: ExpectationResult[]): StepRecord {
+  if (action !== 'expect') {
+    ctx.recordCertificates();
+    ctx.snapshot();
+  }
   const tally: Record<string, StateTally> = {};
   for (const [name, f] of ctx.fleets) tally[name] = f.fleet.tally();
   const waiting = ctx.waitingOnTimers();

@@ -9,9 +9,10 @@ import { TEST_KEYPOOL_DIR } from '../helpers/keypool.js';
 /**
  * Issue 13: the failure paths end, with the outcome real phones and CUCM show.
  *
- * 1. A 12.5 mixed-mode cluster whose phones hold LSCs: CAPF is regenerated, the fleet is
- *    provisioned for Install/Upgrade "by existing certificate (precedence to LSC)" and reset.
- *    CAPF refuses the old LSC (Invalid LSC). A refusal is not retried (CAPF-3 applies the retries
+ * 1. A 12.5 mixed-mode cluster whose phones hold LSCs: CAPF is regenerated, the old CAPF
+ *    certificate is deleted from CAPF-trust (too early: REG-9), the fleet is provisioned for
+ *    Install/Upgrade "by existing certificate (precedence to LSC)" and reset. CAPF refuses the old
+ *    LSC (Invalid LSC). A refusal is not retried (CAPF-3 applies the retries
  *    to communication failures only), so the step ends at once: the phones keep their LSC, CUCM
  *    shows "Upgrade Failed: Invalid LSC" on the device, and the run ends within a minute.
  * 2. CAPF unreachable: a communication failure is retried 3 times, 30 s apart, on the phones'
@@ -38,6 +39,7 @@ describe('CAPF failure paths end with the documented outcome', () => {
 seed: capf-refused
 ${CLUSTER}steps:
   - regenerate: { cluster: A, purpose: CAPF, node: pub }
+  - delete: { cluster: A, store: CAPF-trust, node: pub, from: { cluster: A, purpose: CAPF, node: pub, which: previous } }
   - provision: { fleet: phones, cluster: A, profile: encrypted, capf: { operation: install, authMode: existing-lsc } }
   - reset: phones
   - expect:
@@ -60,7 +62,7 @@ ${CLUSTER}steps:
     expect(devices.map((d) => d.capf.status)).toEqual(Array(4).fill('Upgrade Failed: Invalid LSC'));
     // The operation stays pending on CUCM after a failure (only success clears it).
     expect(devices.every((d) => d.capf.operation === 'install' && d.lscPem)).toBe(true);
-    const timeline = report.phones[0]!.timeline!.filter((t) => t.step === 3).map((t) => t.message);
+    const timeline = report.phones[0]!.timeline!.filter((t) => t.step === 4).map((t) => t.message);
     expect(timeline).toContain('LSC: Installed (the CAPF operation failed; the existing LSC is kept)');
   }, 120_000);
 

@@ -10,9 +10,11 @@ import { current, type ClusterSource } from './source.js';
  *   (`Cluster.presented`), so a regenerated CallManager certificate is presented only after the
  *   restart the chapter says it needs;
  * - the cipher policy is the "TLS Ciphers" enterprise parameter;
- * - client certificates are checked against the node's CallManager-trust (CAPF certificate,
- *   manufacturing roots, uploaded CA roots) and, for LSCs only, CAPF-trust entries that are not
- *   Cisco manufacturing roots (so deleting the MIC roots from CallManager-trust still stops MICs);
+ * - client certificates are checked against the node's CallManager-trust alone (CAPF
+ *   certificates, manufacturing roots, uploaded CA roots): REG-9 — "keep the old CAPF certificate
+ *   in CallManager-trust until phones have new LSCs — otherwise … those phones fail TLS" — and
+ *   MIG-7 — "the destination CUCM does not trust the old LSC, because the old CAPF is not in its
+ *   CallManager-trust". CAPF-trust decides CAPF authentication only (CAPF-2: "Invalid LSC");
  * - a device's security profile comes from its device entry; unknown devices get 403.
  */
 export function clusterRegistrarPolicy(source: ClusterSource, node: string): RegistrarPolicy {
@@ -30,10 +32,6 @@ export function clusterRegistrarPolicy(source: ClusterSource, node: string): Reg
     },
     callManagerTrust() {
       return current(source).trustStore(node, 'CallManager-trust');
-    },
-    capfTrust() {
-      const c = current(source);
-      return c.state.trust.filter((t) => t.node === node && t.store === 'CAPF-trust' && t.source !== 'system').map((t) => t.certPem);
     },
     device(name) {
       const d = current(source).device(name);

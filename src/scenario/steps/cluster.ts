@@ -14,8 +14,12 @@ import { BulkType, CapfSettings, CertRef, ClusterName, Empty, Enum, FleetName, N
  */
 const DEFAULT_STORE: Partial<Record<Purpose, TrustStoreName>> = { CAPF: 'CAPF-trust', tomcat: 'tomcat-trust', 'tomcat-ECDSA': 'tomcat-trust' };
 
-function trustNameOf(ctx: ScenarioContext, ref: CertRef): string {
-  return certOf(ctx.certificate(ref)).subject.find(([k]) => k === 'CN')?.[1] ?? 'unknown';
+/** The name of the store's entry that holds the certificate (entries are found by content, not by CN). */
+function entryNameOf(ctx: ScenarioContext, cluster: string, store: TrustStoreName, node: string, ref: CertRef): string {
+  const want = certOf(ctx.certificate(ref)).sha256;
+  const entry = ctx.requireCluster(cluster).cluster.state.trust.find((t) => t.store === store && t.node === node && certOf(t.certPem).sha256 === want);
+  if (!entry) throw new EmulatorError('CERT_NOT_FOUND', `${store} on ${node} of ${cluster} does not hold that certificate (${certOf(ctx.certificate(ref)).subjectCucm}, serial ${certOf(ctx.certificate(ref)).serialHex})`);
+  return entry.name;
 }
 
 const cluster = (ctx: ScenarioContext, name: string) => ctx.requireCluster(name).cluster;
@@ -80,7 +84,7 @@ export const remove = defineStep({
   args: Obj({ cluster: ClusterName, store: Store, node: NodeName, name: Opt(Str('the trust entry\'s name')), from: Opt(CertRef) }),
   example: { cluster: 'A', store: 'CallManager-trust', node: 'pub', name: 'Cisco_Manufacturing_CA' },
   run: async (ctx, a) => {
-    const name = a.name ?? (a.from ? trustNameOf(ctx, a.from) : undefined);
+    const name = a.name ?? (a.from ? entryNameOf(ctx, a.cluster, a.store, a.node, a.from) : undefined);
     if (!name) throw new EmulatorError('INVALID_ARGUMENT', 'delete needs a name or from');
     return applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).deleteTrust({ store: a.store, node: a.node, name }));
   },
