@@ -7,7 +7,7 @@ import { buildConfigXml, buildSignedConfig } from './files/config.js';
 import { buildItl } from './files/itl.js';
 import { identityOf, publisherOf } from './identity.js';
 import type { ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose, ServiceName, TrustStoreName } from './model.js';
-import { bulkImport, type BulkCertificate, type BulkType } from './ops/bulk.js';
+import { bulkImport, type BulkCertificate, type BulkImportChoice } from './ops/bulk.js';
 import { ctlSetCluster, ctlUpdate } from './ops/ctl.js';
 import { generateCsr, type CsrArgs } from './ops/csr.js';
 import { recordCapf, removeDevice, requireDevice, upsertDevices, type CapfRecord, type DeviceArgs } from './ops/devices.js';
@@ -163,8 +163,8 @@ export class Cluster {
     return this.apply(records.length === 1 ? `capf ${records[0]!.device}` : `capf ${records.length} devices`, (s) => recordCapf(s, records));
   }
 
-  bulkImport(certs: readonly BulkCertificate[], types: readonly BulkType[]): Promise<OpResult> {
-    return this.apply('bulk import', (s, c) => bulkImport(s, c, certs, types));
+  bulkImport(certs: readonly BulkCertificate[], choice: BulkImportChoice): Promise<OpResult> {
+    return this.apply('bulk import', (s, c) => bulkImport(s, c, certs, choice));
   }
 
   // ── Reads ──────────────────────────────────────────────────────────────────────────────────

@@ -9,3 +9,4 @@ export { PublicKeyCache, defaultKeyCache } from './key-cache.js';
 export { readPrivateKey } from './private-key.js';
 export { isIssuedBy, chainTo, type ChainResult } from './chain.js';
 export { CertificateAuthority, createManufacturingCas, createEnterpriseCa, issueMic, issueMicDer, signCsr, MANUFACTURING_CAS, MANUFACTURING_ROOTS, MANUFACTURING_TRUST, type ManufacturingCaName, type StoredCa, type MicOptions, type SignCsrOptions } from './cas.js';
+export { encodePkcs12, decodePkcs12, type Pkcs12Entry, type Pkcs12Cipher } from './pkcs12.js';

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { certOf } from '../cluster/index.js';
+import { sameName } from '../pki/index.js';
 import { decodeTrustList } from '../trustlist/index.js';
 import type { SettledState, VirtualPhone } from '../../phones/index.js';
 import type { ScenarioContext, StepCounters } from './context.js';
@@ -78,8 +79,12 @@ function checkAt(ctx: ScenarioContext, e: Expectation, v: StepView): Check {
   }
   if (e['tvs-queries']) {
     const x = e['tvs-queries'];
-    const want = x.certificate ? certOf(ctx.certificate(x.certificate)).sha256 : undefined;
-    const answers = (v.counters.tvsAnswers.get(x.cluster) ?? []).filter((a) => (!x.status || a.status === x.status) && (!want || a.sha256 === want));
+    const wanted = x.certificate ? certOf(ctx.certificate(x.certificate)) : undefined;
+    const want = wanted?.sha256;
+    // A query by certificate (ITL/CTL signers) matches by fingerprint; a query by subject (config
+    // signers, TVS-4: the signed config names its signer) matches every certificate of that name.
+    const about_ = (a: { sha256?: string; subject?: string }): boolean => !wanted || (a.sha256 !== undefined ? a.sha256 === want : a.subject !== undefined && sameName(a.subject, wanted.subjectCucm));
+    const answers = (v.counters.tvsAnswers.get(x.cluster) ?? []).filter((a) => (!x.status || a.status === x.status) && about_(a));
     const n = answers.length;
     const c = x.atLeast !== undefined ? { ok: n >= x.atLeast, expected: `at least ${x.atLeast}` } : { ok: n === (x.count ?? 0), expected: String(x.count ?? 0) };
     const t = v.counters.tvs.get(x.cluster) ?? { valid: 0, invalid: 0 };

@@ -38,10 +38,10 @@ describe('Migration (SC-11, MIG-2, MIG-4)', () => {
     expect(p.phone.settled.state).toBe('registered');
 
     const sftp = mkdtempSync(join(tmpdir(), 'sftp-'));
-    await bulkExport(B.cluster.state, sftp, new Date(rig.clock.now()));
-    await bulkExport(A.cluster.state, sftp, new Date(rig.clock.now()));
-    await bulkConsolidate(sftp, new Date(rig.clock.now()));
-    await A.cluster.bulkImport((await readConsolidated(sftp)).certificates, ['TFTP', 'ITL_Recovery', 'CAPF']);
+    await bulkExport(B.cluster.state, sftp);
+    await bulkExport(A.cluster.state, sftp);
+    await bulkConsolidate(sftp);
+    await A.cluster.bulkImport(await readConsolidated(sftp), { types: ['TFTP', 'ITL_Recovery', 'CAPF'] });
     await A.cluster.restartService('TVS');
 
     A.mark();

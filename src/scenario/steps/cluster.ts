@@ -100,34 +100,41 @@ export const reuse = defineStep({
 
 export const bulkExportStep = defineStep({
   name: 'bulk-export',
-  summary: 'Bulk Certificate Management: export the cluster\'s certificates to the scenario\'s SFTP directory.',
-  args: Obj({ cluster: ClusterName }),
+  summary: 'Bulk Certificate Management: export the cluster\'s certificates to the scenario\'s SFTP directory, one PKCS#12 file per node and type (`<node>_tftp.p12`, …).',
+  args: Obj({ cluster: ClusterName, types: Opt(Type.Array(BulkType, { minItems: 1, description: 'which certificate types (default all: the GUI\'s "All")' })) }),
   example: { cluster: 'B' },
   run: async (ctx, a) => {
-    const m = await bulkExport(cluster(ctx, a.cluster).state, ctx.sftpDir, new Date(ctx.clock.now()));
-    return [`${a.cluster}: exported ${m.certificates.map((c) => `${c.type}:${c.node}`).join(', ')} to ${join(ctx.sftpDir, a.cluster)}`];
+    const m = await bulkExport(cluster(ctx, a.cluster).state, ctx.sftpDir, a.types ? { types: a.types } : {});
+    return [`${a.cluster}: exported ${m.files.map((f) => f.file).join(', ')}`];
   },
 });
 
 export const bulkConsolidateStep = defineStep({
   name: 'bulk-consolidate',
-  summary: 'Bulk Certificate Management: consolidate the exports in the SFTP directory.',
+  summary: 'Bulk Certificate Management: consolidate every PKCS#12 file in the SFTP directory into consolidated.p12.',
   args: Empty,
   example: null,
   run: async (ctx) => {
-    const b = await bulkConsolidate(ctx.sftpDir, new Date(ctx.clock.now()));
-    return [`consolidated ${b.clusters.join(', ')}`];
+    const b = await bulkConsolidate(ctx.sftpDir);
+    return [`consolidated ${b.units.map((u) => u.unit).join(', ')} into ${b.file}`];
   },
 });
 
 export const bulkImportStep = defineStep({
   name: 'bulk-import',
-  summary: 'Bulk Certificate Management: import the consolidated certificates of the other clusters.',
-  args: Obj({ cluster: ClusterName, types: Opt(Type.Array(BulkType, { minItems: 1, description: 'which certificate types (default TFTP, ITL_Recovery, CAPF)' })) }),
-  example: { cluster: 'A', types: ['TFTP', 'ITL_Recovery'] },
+  summary: 'Bulk Certificate Management: import the consolidated certificates of the other clusters into the stores the Administration Guide names for each type, or into one `store`, optionally only some `units`.',
+  args: Obj({
+    cluster: ClusterName,
+    types: Opt(Type.Array(BulkType, { minItems: 1, description: 'which certificate types (default TFTP, ITL_Recovery, CAPF)' })),
+    units: Opt(Type.Array(Str('a unit of the consolidated bundle, `<node>_<type>` such as `bpub_tftp`'), { minItems: 1, description: 'import only these units (default every unit of the chosen types)' })),
+    store: Opt(Store),
+  }),
+  example: { cluster: 'A', types: ['TFTP', 'ITL_Recovery'], units: ['bpub_tftp', 'bpub_itlrecovery'], store: 'Phone-SAST-trust' },
   run: async (ctx, a) => {
-    const read = await readConsolidated(ctx.sftpDir);
-    return applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).bulkImport(read.certificates, a.types ?? ['TFTP', 'ITL_Recovery', 'CAPF']));
+    const certs = await readConsolidated(ctx.sftpDir);
+    return applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).bulkImport(certs, {
+      types: a.types ?? ['TFTP', 'ITL_Recovery', 'CAPF'], ...(a.units ? { units: a.units } : {}), ...(a.store ? { store: a.store as TrustStoreName } : {}),
+    }));
   },
 });
 

@@ -30,7 +30,7 @@ export const Expectation = Type.Object({
   'tvs-queries': Opt(Obj({
     cluster: ClusterName, status: Opt(Enum(['valid', 'invalid'] as const, 'only answers with this result')), certificate: Opt(CertRef),
     count: Opt(Type.Integer({ minimum: 0 })), atLeast,
-  }, 'TVS answers a cluster gave during the step, optionally about one certificate and with one result')),
+  }, 'TVS answers a cluster gave during the step, optionally about one certificate (by fingerprint; a query by subject, as for a config signer, matches by name) and with one result')),
   registrations: Opt(Obj({ cluster: ClusterName, count: Opt(Type.Integer({ minimum: 0 })), atLeast }, 'phones a cluster registered during the step')),
   'trust-store': Opt(Obj({ cluster: ClusterName, node: NodeName, store: Store, contains: Opt(CertRef), lacks: Opt(CertRef) }, 'a trust store holds (or lacks) a certificate')),
   device: Opt(Obj({
