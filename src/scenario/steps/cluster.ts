@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { bulkConsolidate, bulkExport, certOf, PURPOSE_RULES, readConsolidated, type EnterpriseParameters, type Purpose, type TrustStoreName } from '../../cluster/index.js';
 import { parseCsr, signCsr, toPem } from '../../pki/index.js';
