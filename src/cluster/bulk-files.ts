@@ -165,6 +165,33 @@ async function readBulkFile(path: string, password: string): Promise<BulkCertifi
   return entries.map((en) => classify(en, path));
 }
 
+/**
+ * Reads several PKCS#12 files of one directory. A file whose MAC fails when others of the
+ * directory verify with the same password was changed after it was written: `BULK_TAMPERED`,
+ * naming it (issue 15 §6). When none verifies, the password is the likelier cause.
+ * With trustlab's default password anyone can re-seal a changed file; the MAC then only
+ * catches accidents, and a password of one's own (`--password`) is what makes it an integrity check.
+ */
+async function readBulkFiles(dir: string, files: readonly string[], password: string): Promise<Map<string, BulkCertificate[]>> {
+  const read = new Map<string, BulkCertificate[]>();
+  const badMac: { file: string; error: EmulatorError }[] = [];
+  for (const f of files) {
+    try {
+      read.set(f, await readBulkFile(join(dir, f), password));
+    } catch (e) {
+      if ((e as EmulatorError).code !== 'PKCS12_BAD_PASSWORD') throw e;
+      badMac.push({ file: f, error: e as EmulatorError });
+    }
+  }
+  if (badMac.length && read.size) throw tampered(dir, badMac.map((b) => b.file), [...read.keys()]);
+  if (badMac.length) throw badMac[0]!.error;
+  return read;
+}
+
+function tampered(dir: string, bad: readonly string[], good: readonly string[]): EmulatorError {
+  return new EmulatorError('BULK_TAMPERED', `${bad.map((f) => join(dir, f)).join(', ')}: the PKCS#12 MAC does not verify with the password that verifies ${good.join(', ')}, so ${bad.length === 1 ? 'this file was' : 'these files were'} changed after export. Nothing was imported; ${bad.includes(CONSOLIDATED_FILE) ? `delete ${CONSOLIDATED_FILE} and run bulk consolidate again, and ` : ''}export again from the cluster ${bad.length === 1 ? 'it' : 'they'} came from.`, { details: { files: [...bad] } });
+}
+
 async function listP12(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((cause: unknown) => {
     throw new EmulatorError('IO_NOT_FOUND', `${dir}: no such directory`, { cause });
@@ -194,8 +221,9 @@ export async function bulkList(dir: string, o: BulkPasswordOption = {}): Promise
   const files = await listP12(dir);
   if (files.length === 0) await refuseOldFormat(dir);
   const out: BulkFile[] = [];
+  const read = await readBulkFiles(dir, files, o.password ?? DEFAULT_BULK_PASSWORD);
   for (const f of files) {
-    const certs = await readBulkFile(join(dir, f), o.password ?? DEFAULT_BULK_PASSWORD);
+    const certs = read.get(f)!;
     out.push({ file: f, units: certs.map((c) => describeUnit(c.unit, c.type, c.node, parseCertificate(c.pem))) });
   }
   return out;
@@ -216,8 +244,10 @@ export async function bulkConsolidate(dir: string, o: BulkPasswordOption = {}): 
   const seen = new Set<string>();
   const certs: BulkCertificate[] = [];
   // Units from the clusters' own exports win over what an older consolidated file says.
-  for (const f of [...files.filter((x) => x !== CONSOLIDATED_FILE), ...files.filter((x) => x === CONSOLIDATED_FILE)]) {
-    for (const c of await readBulkFile(join(dir, f), password)) {
+  const ordered = [...files.filter((x) => x !== CONSOLIDATED_FILE), ...files.filter((x) => x === CONSOLIDATED_FILE)];
+  const read = await readBulkFiles(dir, ordered, password);
+  for (const f of ordered) {
+    for (const c of read.get(f)!) {
       const key = `${c.type}\u0000${parseCertificate(c.pem).sha256}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -235,5 +265,14 @@ export async function readConsolidated(dir: string, o: BulkPasswordOption = {}):
     await refuseOldFormat(dir);
     throw new EmulatorError('IO_NOT_FOUND', `${path}: not found; run trustlab bulk consolidate --dir ${dir} first`);
   }
-  return readBulkFile(path, o.password ?? DEFAULT_BULK_PASSWORD);
+  const password = o.password ?? DEFAULT_BULK_PASSWORD;
+  try {
+    return await readBulkFile(path, password);
+  } catch (e) {
+    if ((e as EmulatorError).code !== 'PKCS12_BAD_PASSWORD') throw e;
+    const others = (await listP12(dir)).filter((f) => f !== CONSOLIDATED_FILE);
+    const good: string[] = [];
+    for (const f of others) if (await readBulkFile(join(dir, f), password).then(() => true, () => false)) good.push(f);
+    throw good.length ? tampered(dir, [CONSOLIDATED_FILE], good) : e;
+  }
 }

@@ -26,7 +26,14 @@ import { PHONE_ITL_SIZE_LIMIT } from '../trustlist/index.js';
 /** Published on {@link Cluster.bus} after every committed operation. */
 export type ClusterBusEvent = { type: 'cluster.changed'; cluster: string; rev: number; operation: string; events: ClusterEvent[] };
 
-export type Persist = (next: ClusterState) => Promise<void>;
+/**
+ * Where a cluster's commits go. `commit` runs `work` while holding the lab's write lock, on the
+ * state as last committed (which another process may have moved past `current`), and persists
+ * what it returns (decision 023). Without a store (tests, fuzzing) state lives in memory.
+ */
+export interface ClusterStore {
+  commit<T>(current: ClusterState, work: (latest: ClusterState) => Promise<{ next: ClusterState; value: T }>, operation: string): Promise<T>;
+}
 
 /**
  * A modelled CUCM cluster: the state (plain data), the operations a CUCM administrator can run
@@ -40,15 +47,15 @@ export type Persist = (next: ClusterState) => Promise<void>;
 export class Cluster {
   #state: ClusterState;
   readonly #ctx: ClusterContext;
-  readonly #persist: Persist | undefined;
+  readonly #store: ClusterStore | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #files = new Map<string, Uint8Array>();
   readonly bus = new EventBus<ClusterBusEvent>();
 
-  constructor(state: ClusterState, ctx: ClusterContext, persist?: Persist) {
+  constructor(state: ClusterState, ctx: ClusterContext, store?: ClusterStore) {
     this.#state = state;
     this.#ctx = ctx;
-    this.#persist = persist;
+    this.#store = store;
   }
 
   get state(): Readonly<ClusterState> {
@@ -65,16 +72,26 @@ export class Cluster {
 
   /** Runs an operation on a copy of the state and commits it if it succeeds. */
   apply(operation: string, op: (draft: ClusterState, ctx: ClusterContext) => Promise<ClusterEvent[]> | ClusterEvent[]): Promise<OpResult> {
-    const run = async (): Promise<OpResult> => {
-      const draft = structuredClone(this.#state);
-      draft.rev = this.#state.rev + 1;
+    const attempt = async (latest: ClusterState): Promise<{ next: ClusterState; value: OpResult }> => {
+      const draft = structuredClone(latest);
+      draft.rev = latest.rev + 1;
       const events = await op(draft, this.#ctx);
       events.push(...this.#sizeWarnings(draft));
-      await this.#persist?.(draft);
-      this.#state = draft;
+      return { next: draft, value: { events, warnings: events.filter((e): e is Extract<ClusterEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message) } };
+    };
+    const run = async (): Promise<OpResult> => {
+      let committed: ClusterState | undefined;
+      const value = this.#store
+        ? await this.#store.commit(this.#state, async (latest) => {
+          const r = await attempt(latest);
+          committed = r.next;
+          return r;
+        }, operation)
+        : await attempt(this.#state).then((r) => ((committed = r.next), r.value));
+      this.#state = committed!;
       this.#files.clear();
-      this.bus.emit({ type: 'cluster.changed', cluster: draft.name, rev: draft.rev, operation, events });
-      return { events, warnings: events.filter((e): e is Extract<ClusterEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message) };
+      this.bus.emit({ type: 'cluster.changed', cluster: committed!.name, rev: committed!.rev, operation, events: value.events });
+      return value;
     };
     const p = this.#queue.then(run, run);
     this.#queue = p.catch(() => undefined);

@@ -7,12 +7,13 @@ import {
 import { systemClock, type Clock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/fs.js';
-import { Cluster } from './cluster.js';
+import { Cluster, type ClusterStore } from './cluster.js';
 import type { ClusterContext, LabCas } from './context.js';
 import { initCluster, type ClusterInit } from './init.js';
 import type { ClusterState } from './model.js';
 import { LabRandom } from './random.js';
 import { checkClusterState } from './state-check.js';
+import { withLabLock } from './lab-lock.js';
 
 /**
  * A lab directory (architecture.md "State on disk"):
@@ -30,6 +31,10 @@ import { checkClusterState } from './state-check.js';
  * (key-pool cursors) first, then cluster.json — the commit point — then the derived files.
  * A crash between steps leaves the lab at the old or the new state: cursors that ran ahead only
  * skip pool keys, and derived files are rewritten from cluster.json on the next open.
+ *
+ * Every commit holds the lab's write lock (`lab/.lock`, decision 023) and runs on the state as
+ * last committed, re-read when another process has moved it on; a commit that finds the file
+ * changed under it although it holds the lock fails with `LAB_CONFLICT` and writes nothing.
  */
 export const LAB_FORMAT_VERSION = 1;
 
@@ -69,6 +74,10 @@ export class Lab {
   }
 
   static async create(dir: string, o: LabCreateOptions = {}): Promise<Lab> {
+    return withLabLock(dir, () => Lab.#create(dir, o));
+  }
+
+  static async #create(dir: string, o: LabCreateOptions): Promise<Lab> {
     if (await exists(join(dir, 'lab.json'))) throw new EmulatorError('LAB_EXISTS', `${dir} already holds a lab; open it, or choose another --lab directory`);
     const shared = o.sharedKeys ?? true;
     const poolDir = o.keyPoolDir ?? (shared ? sharedKeyPoolDir() : join(dir, '.keypool'));
@@ -121,7 +130,8 @@ export class Lab {
 
   /** Opens the lab, or creates it when it does not exist yet. */
   static async openOrCreate(dir: string, o: LabCreateOptions = {}): Promise<Lab> {
-    return (await exists(join(dir, 'lab.json'))) ? Lab.open(dir, { ...(o.clock ? { clock: o.clock } : {}), ...(o.keyPoolDir ? { keyPoolDir: o.keyPoolDir } : {}) }) : Lab.create(dir, o);
+    if (await exists(join(dir, 'lab.json'))) return Lab.open(dir, { ...(o.clock ? { clock: o.clock } : {}), ...(o.keyPoolDir ? { keyPoolDir: o.keyPoolDir } : {}) });
+    return withLabLock(dir, async () => ((await exists(join(dir, 'lab.json'))) ? Lab.open(dir, { ...(o.clock ? { clock: o.clock } : {}), ...(o.keyPoolDir ? { keyPoolDir: o.keyPoolDir } : {}) }) : Lab.#create(dir, o)));
   }
 
   get clusterNames(): string[] {
@@ -133,13 +143,16 @@ export class Lab {
   }
 
   async createCluster(init: ClusterInit): Promise<Cluster> {
-    if (this.#json.clusters.includes(init.name)) throw new EmulatorError('CLUSTER_EXISTS', `the lab already has a cluster named ${init.name}`);
-    const state = await initCluster({ subnet: this.#json.clusters.length + 1, ...init }, this.context);
-    this.#json.clusters.push(init.name);
-    await this.#saveCluster(state);
-    const c = new Cluster(state, this.context, (s) => this.#saveCluster(s));
-    this.#clusters.set(init.name, c);
-    return c;
+    return withLabLock(this.dir, async () => {
+      await this.#catchUp();
+      if (this.#json.clusters.includes(init.name)) throw new EmulatorError('CLUSTER_EXISTS', `the lab already has a cluster named ${init.name}`);
+      const state = await initCluster({ subnet: this.#json.clusters.length + 1, ...init }, this.context);
+      this.#json.clusters.push(init.name);
+      await this.#saveCluster(state);
+      const c = new Cluster(state, this.context, this.#store);
+      this.#clusters.set(init.name, c);
+      return c;
+    }, { command: `cluster init ${init.name}` });
   }
 
   async cluster(name?: string): Promise<Cluster> {
@@ -149,13 +162,11 @@ export class Lab {
     }
     const cached = this.#clusters.get(chosen);
     if (cached) return cached;
+    if (!this.#json.clusters.includes(chosen)) await this.#catchUp();
     if (!this.#json.clusters.includes(chosen)) throw new EmulatorError('CLUSTER_NOT_FOUND', `no cluster "${chosen}" in ${this.dir}; clusters: ${this.#json.clusters.join(', ') || 'none'}`);
-    const path = join(this.dir, 'clusters', chosen, 'cluster.json');
-    const state = checkClusterState(parseJson<ClusterState>(await readFile(path, 'utf8').catch((cause: unknown) => {
-      throw new EmulatorError('LAB_CORRUPT', `${path} is missing`, { cause });
-    }), path), path);
-    await this.#writeViews(state, false);
-    const c = new Cluster(state, this.context, (s) => this.#saveCluster(s));
+    const state = await this.#readCluster(chosen);
+    if (await this.#viewsLag(state)) await withLabLock(this.dir, async () => this.#writeViews(await this.#readCluster(chosen), true), { command: `rewrite the files of ${chosen}` });
+    const c = new Cluster(state, this.context, this.#store);
     this.#clusters.set(chosen, c);
     return c;
   }
@@ -183,22 +194,86 @@ export class Lab {
 
   /** Saves key-pool cursors and the random counter (call after taking keys outside a cluster op). */
   async saveLab(): Promise<void> {
+    await withLabLock(this.dir, async () => {
+      const mine = { cursors: this.pool.cursors, counter: this.random.counter };
+      await this.#catchUp();
+      this.pool.catchUp(mine.cursors);
+      this.random.catchUp(mine.counter);
+      await this.#writeLabJson();
+    }, { command: 'save key-pool cursors' });
+  }
+
+  async #writeLabJson(): Promise<void> {
     this.#json.keyPool.cursors = this.pool.cursors;
     this.#json.random.counter = this.random.counter;
     await writeFileAtomic(join(this.dir, 'lab.json'), JSON.stringify(this.#json, null, 2) + '\n');
   }
 
+  /**
+   * Brings this process's view of lab.json up to what is committed (call holding the lock):
+   * clusters other processes created, and key-pool and random cursors at least as far as theirs,
+   * so that no pool key or serial is handed out twice.
+   */
+  async #catchUp(): Promise<void> {
+    const path = join(this.dir, 'lab.json');
+    const disk = parseJson<LabJson>(await readFile(path, 'utf8').catch((cause: unknown) => {
+      throw new EmulatorError('LAB_CORRUPT', `${path} is missing`, { cause });
+    }), path);
+    this.pool.catchUp(disk.keyPool?.cursors ?? {});
+    this.random.catchUp(disk.random?.counter ?? 0);
+    for (const c of disk.clusters ?? []) if (!this.#json.clusters.includes(c)) this.#json.clusters.push(c);
+  }
+
+  /** Commits for this lab's clusters (decision 023). */
+  readonly #store: ClusterStore = {
+    commit: (current, work, operation) => withLabLock(this.dir, async () => {
+      await this.#catchUp();
+      const path = this.#clusterPath(current.name);
+      const seen = await markOf(path);
+      const latest = seen === this.#marks.get(current.name) ? current : await this.#readCluster(current.name);
+      const { next, value } = await work(latest);
+      if ((await markOf(path)) !== seen) {
+        throw new EmulatorError('LAB_CONFLICT', `${path} changed while "${operation}" was being committed, by a writer that did not take the lab lock; nothing was written. Run the command again.`);
+      }
+      await this.#saveCluster(next);
+      return value;
+    }, { command: operation }),
+  };
+
+  readonly #marks = new Map<string, string>();
+
+  #clusterPath(name: string): string {
+    return join(this.dir, 'clusters', name, 'cluster.json');
+  }
+
+  async #readCluster(name: string): Promise<ClusterState> {
+    const path = this.#clusterPath(name);
+    const mark = await markOf(path);
+    const state = checkClusterState(parseJson<ClusterState>(await readFile(path, 'utf8').catch((cause: unknown) => {
+      throw new EmulatorError('LAB_CORRUPT', `${path} is missing`, { cause });
+    }), path), path);
+    this.#marks.set(name, mark);
+    return state;
+  }
+
+  /** Writes lab.json, then cluster.json (the commit point), then the derived files. Holds the lock. */
   async #saveCluster(state: ClusterState): Promise<void> {
-    await this.saveLab();
-    await writeFileAtomic(join(this.dir, 'clusters', state.name, 'cluster.json'), JSON.stringify(state, null, 1) + '\n');
+    await this.#writeLabJson();
+    const path = this.#clusterPath(state.name);
+    await writeFileAtomic(path, JSON.stringify(state, null, 1) + '\n');
+    this.#marks.set(state.name, await markOf(path));
     await this.#writeViews(state, true);
+  }
+
+  async #viewsLag(state: ClusterState): Promise<boolean> {
+    return (await readFile(join(this.dir, 'clusters', state.name, '.views-rev'), 'utf8').catch(() => '')) !== String(state.rev);
   }
 
   /** Writes the derived files (PEMs, served trust lists) when they lag behind cluster.json. */
   async #writeViews(state: ClusterState, force: boolean): Promise<void> {
     const base = join(this.dir, 'clusters', state.name);
     const marker = join(base, '.views-rev');
-    if (!force && (await readFile(marker, 'utf8').catch(() => '')) === String(state.rev)) return;
+    if (!force && !(await this.#viewsLag(state))) return;
     const files = new Map<string, string | Uint8Array>();
     for (const id of state.identities) {
       for (const node of id.nodes) {
@@ -235,6 +310,12 @@ function parseJson<T>(raw: string, path: string): T {
 
 function corrupt(path: string, why: string): EmulatorError {
   return new EmulatorError('LAB_CORRUPT', `${path}: ${why}`);
+}
+
+/** Identifies one committed version of a file: every atomic write makes a new inode. */
+async function markOf(path: string): Promise<string> {
+  const st = await stat(path, { bigint: true }).catch(() => undefined);
+  return st ? `${st.ino}:${st.size}:${st.mtimeNs}` : '';
 }
 
 async function exists(p: string): Promise<boolean> {

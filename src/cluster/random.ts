@@ -16,6 +16,11 @@ export class LabRandom {
     return this.#counter;
   }
 
+  /** Moves the counter at least to `counter` (saved by another process of the same lab). */
+  catchUp(counter: number): void {
+    if (counter > this.#counter) this.#counter = counter;
+  }
+
   bytes(n: number): Uint8Array {
     if (this.seed === undefined) return new Uint8Array(randomBytes(n));
     const out = new Uint8Array(n);

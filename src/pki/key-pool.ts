@@ -69,6 +69,14 @@ export class KeyPool {
     return Object.fromEntries([...this.#cursors].sort(([a], [b]) => a.localeCompare(b)));
   }
 
+  /**
+   * Moves every cursor at least as far as `cursors` (saved by another process of the same lab),
+   * so that no key handed out there is handed out again here.
+   */
+  catchUp(cursors: Record<string, number>): void {
+    for (const [id, n] of Object.entries(cursors)) if (n > (this.#cursors.get(id) ?? 0)) this.#cursors.set(id, n);
+  }
+
   /** The next key of `spec` in `namespace`. */
   async take(spec: KeySpec, namespace: KeyNamespace = 'identity'): Promise<KeyPair> {
     const id = `${namespace}/${specId(spec)}`;

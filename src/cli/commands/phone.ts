@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fleetMac, manufacturePhone, PHONE_MODELS, phoneModel, PhoneStore, VirtualPhone, type PhoneBusEvent, type PhoneRecord } from '../../../phones/index.js';
-import { Lab } from '../../cluster/index.js';
+import { Lab, withLabLock } from '../../cluster/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { EventBus } from '../../shared/events.js';
 import { decodeTrustList } from '../../trustlist/index.js';
@@ -112,14 +112,20 @@ async function add(io: CliIo, o: LabFlags & { mac?: string; model: string; profi
   const model = phoneModel(o.model);
   const { lab, cluster } = await openCluster(o);
   const store = new PhoneStore(lab.dir);
-  const taken = new Set(await macsIn(store));
-  let mac = o.mac?.replace(/[:.-]/g, '').toUpperCase();
-  if (!mac) for (let i = 0; !mac || taken.has(mac); i++) mac = fleetMac(i, '00AC');
-  if (taken.has(mac)) throw new EmulatorError('USAGE', `phone ${mac} is already in the lab; \`trustlab phone show ${mac}\` shows it`);
-  const tftpServers = (o.tftp ?? [cluster.publisher.hostname]).map((t) => (cluster.state.nodes.some((n) => n.hostname === t) ? cluster.node(t).ipv4 : t));
-  const record = await manufacturePhone({ mac, model: model.id, tftpServers, manufacturing: lab.cas.manufacturing, pool: lab.pool, manufactured: new Date(Date.now() - 86_400_000) });
-  await cluster.upsertDevices([{ mac: record.mac, model: model.id, profile: o.profile as 'non-secure' }]);
-  await store.saveRecord(record);
+  // The MAC is chosen, the phone made and the device provisioned under the lab's write lock, so
+  // that phones added at the same time from several terminals get distinct MACs and all stay
+  // provisioned (decision 023).
+  const { record, tftpServers } = await withLabLock(lab.dir, async () => {
+    const taken = new Set(await macsIn(store));
+    let mac = o.mac?.replace(/[:.-]/g, '').toUpperCase();
+    if (!mac) for (let i = 0; !mac || taken.has(mac); i++) mac = fleetMac(i, '00AC');
+    if (taken.has(mac)) throw new EmulatorError('USAGE', `phone ${mac} is already in the lab; \`trustlab phone show ${mac}\` shows it`);
+    const tftpServers = (o.tftp ?? [cluster.publisher.hostname]).map((t) => (cluster.state.nodes.some((n) => n.hostname === t) ? cluster.node(t).ipv4 : t));
+    const record = await manufacturePhone({ mac, model: model.id, tftpServers, manufacturing: lab.cas.manufacturing, pool: lab.pool, manufactured: new Date(Date.now() - 86_400_000) });
+    await cluster.upsertDevices([{ mac: record.mac, model: model.id, profile: o.profile as 'non-secure' }]);
+    await store.saveRecord(record);
+    return { record, tftpServers };
+  }, { command: 'phone add' });
   if (o.json) printJson(io, { mac: record.mac, device: `SEP${record.mac}`, model: model.id, cluster: cluster.name, profile: o.profile, tftpServers });
   else io.out(`SEP${record.mac} (${model.productName}) added to ${lab.dir}; provisioned on ${cluster.name} (${o.profile}); TFTP ${tftpServers.join(', ')}\nnext: trustlab phone boot ${record.mac}${o.lab ? ` --lab ${o.lab}` : ''}\n`);
   return EXIT.OK;

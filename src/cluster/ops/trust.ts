@@ -53,15 +53,24 @@ export function uploadTrust(state: ClusterState, ctx: ClusterContext, a: UploadT
   return events;
 }
 
-/** Adds one certificate to a store on nodes under the same-subject rule (TS-2). */
+/**
+ * Adds one certificate to a store on nodes under the same-subject rule (TS-2): only a stored
+ * certificate with the *same subject* is replaced, and only by one with a later notBefore.
+ * A different subject never replaces anything, even when its CN turns into the same file name
+ * (issue 15: `CN=Cisco:Manufacturing:CA:SHA2, O=Evil` evicted the system "Cisco Manufacturing CA
+ * SHA2"). It gets its own entry, named as CUCM names the files of certificates that share a
+ * common name: "Common Name or Common Name_SerialNumber is the file name of the certificate"
+ * (chapter, Certificate Settings; 14SU1 and later).
+ */
 export function addTrust(state: ClusterState, store: TrustStoreName, nodes: readonly string[], c: CertificateInfo, source: TrustEntry['source'], description?: string): ClusterEvent[] {
-  const name = trustNameOf(c);
+  const existingOn = (node: string): TrustEntry | undefined => state.trust.find((t) => t.store === store && t.node === node && sameName(certOf(t.certPem).subjectCucm, c.subjectCucm));
+  const name = entryNameFor(state, store, nodes, c, existingOn);
   const pem = certPemOf(c);
   const touched: string[] = [];
   const same: string[] = [];
   let replaced: string | undefined;
   for (const node of nodes) {
-    const existing = state.trust.find((t) => t.store === store && t.node === node && (t.name === name || sameName(certOf(t.certPem).subjectCucm, c.subjectCucm)));
+    const existing = existingOn(node);
     if (existing) {
       const old = certOf(existing.certPem);
       if (old.serialHex === c.serialHex && old.sha256 === c.sha256) {
@@ -81,6 +90,17 @@ export function addTrust(state: ClusterState, store: TrustStoreName, nodes: read
   if (touched.length) events.push({ type: 'trust.added', store, nodes: touched, name, subject: c.subjectCucm, serial: c.serialHex, ...(replaced ? { replaced } : {}) });
   if (same.length) events.push({ type: 'trust.unchanged', store, nodes: same, name });
   return events;
+}
+
+/**
+ * The entry name: the CN's file name while no certificate of another subject holds it on any
+ * of the nodes, else `<CN>_<serial>`, else (a serial shared too) with the fingerprint appended.
+ */
+function entryNameFor(state: ClusterState, store: TrustStoreName, nodes: readonly string[], c: CertificateInfo, existingOn: (node: string) => TrustEntry | undefined): string {
+  const cn = trustNameOf(c);
+  const takenByOther = (name: string): boolean => nodes.some((node) => state.trust.some((t) => t.store === store && t.node === node && t.name === name && t !== existingOn(node)));
+  for (const name of [cn, `${cn}_${c.serialHex}`, `${cn}_${c.serialHex}_${c.sha256.slice(0, 16)}`]) if (!takenByOther(name)) return name;
+  return `${cn}_${c.sha256}`;
 }
 
 function certPemOf(c: CertificateInfo): string {
