@@ -27,6 +27,13 @@ export function printJson(io: CliIo, value: unknown): void {
  * saying what to do next. With `--json` the same goes to stdout as `{ "error": {...} }`.
  * Returns the exit code.
  */
+let debug = process.env.TRUSTLAB_DEBUG === '1';
+
+/** `--debug` (anywhere on the command line) or TRUSTLAB_DEBUG=1: print the stack of an internal error. */
+export function setDebug(on: boolean): void {
+  debug = on;
+}
+
 export function reportError(io: CliIo, err: unknown, json: boolean, context?: string): number {
   const code = exitCodeFor(err);
   const hint = hintFor(err);
@@ -39,7 +46,8 @@ export function reportError(io: CliIo, err: unknown, json: boolean, context?: st
     io.err(`trustlab: ${context && !err.message.includes(context) ? `${context}: ` : ''}${err.code}: ${err.message}\n`);
     if (hint) io.err(`  hint: ${hint}\n`);
   } else {
-    io.err(`trustlab: internal error: ${(err as Error)?.stack ?? String(err)}\n  This is a bug in trustlab; please report it with the command you ran.\n`);
+    const text = debug ? ((err as Error)?.stack ?? String(err)) : String((err as Error)?.message ?? err);
+    io.err(`trustlab: internal error: ${text}\n  This is a bug in trustlab; please report it with the command you ran${debug ? '' : ' (run it again with --debug for the stack trace)'}.\n`);
   }
   return code;
 }

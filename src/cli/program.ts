@@ -15,7 +15,7 @@ import { registerFuzz } from './commands/fuzz.js';
 import { registerPhone } from './commands/phone.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { setDebug, type CliIo } from './io.js';
 
 export const VERSION = '0.1.0';
 
@@ -29,6 +29,7 @@ export function createProgram(ctx: CliContext): Command {
     .description('Emulate Cisco IP phones and the CUCM trust infrastructure: ITL/CTL, TFTP, TVS, CAPF, SIP over TLS.')
     .version(VERSION)
     .showSuggestionAfterError(true)
+    .option('--debug', 'print the stack trace of an internal error (also TRUSTLAB_DEBUG=1; may come anywhere on the line)')
     // Options after a subcommand belong to it (`serve --lab …` and `serve tftp --host …` share names).
     .enablePositionalOptions();
   registerItl(program, ctx);
@@ -59,8 +60,10 @@ function allCommands(c: Command): Command[] {
 }
 
 /** Runs the CLI on `argv` (without `node` and the script name); resolves with the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv0: readonly string[], io: CliIo): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.OK };
+  if (argv0.includes('--debug')) setDebug(true);
+  const argv = argv0.filter((a) => a !== '--debug');
   const program = createProgram(ctx);
   if (argv.length === 0) {
     program.outputHelp({ error: true });

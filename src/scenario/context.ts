@@ -7,7 +7,7 @@ import { toPem } from '../pki/index.js';
 import { ManualClock, systemClock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
 import { CertificateIndex } from './certs.js';
-import { formatDuration } from './steps/common.js';
+import { formatDuration, LATEST_SIMULATED } from './steps/common.js';
 import { EventBus } from '../shared/events.js';
 import { Fleet, type LogEntry, type PhoneBusEvent, type SettledState, type VirtualPhone } from '../../phones/index.js';
 import type { StepView } from './expectations.js';
@@ -241,6 +241,9 @@ export class ScenarioContext {
    */
   async advance(ms: number): Promise<{ stops: number }> {
     const target = this.clock.now() + ms;
+    if (!(target <= Date.parse(LATEST_SIMULATED))) {
+      throw new EmulatorError('TIME_OUT_OF_RANGE', `advancing ${formatDuration(ms)} from ${new Date(this.clock.now()).toISOString()} would take the simulated clock past ${LATEST_SIMULATED}, the last instant an ITL or CTL header timestamp (u32 Unix seconds) can hold`);
+    }
     let stops = 0;
     for (;;) {
       const due = this.clock.nextDue();

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { EmulatorError } from '../shared/errors.js';
+import { isStartInstant, parseDuration } from './steps/common.js';
 import { SCENARIO_SCHEMA, STEP_ARGS, STEP_NAMES } from './schema.js';
 import { EXPECTATION_KINDS, HISTORIC_KINDS } from './steps/expect.js';
 import type { Expectation, Scenario, Step } from './types.js';
@@ -25,6 +26,17 @@ export interface ScenarioProblem {
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+// Bounded time values (issue 15 §7): a pattern alone let `advance: 300000y` and
+// `start: 9999-12-31T23:59:59Z` through to crash at run time.
+ajv.addFormat('trustlab-duration', { type: 'string', validate: (s: string) => parseDuration(s) !== undefined });
+ajv.addFormat('trustlab-start', { type: 'string', validate: isStartInstant });
+
+/**
+ * Deepest flow nesting (`[[[…]]]`, `{a: {b: …}}`) read. Scenarios nest four or five levels;
+ * 20,000 levels used to overflow the stack ("Maximum call stack size exceeded"). Block nesting
+ * is bounded by the size cap: n levels of indentation take about n² bytes.
+ */
+export const MAX_SCENARIO_NESTING = 64;
 const validateTop = ajv.compile(SCENARIO_SCHEMA);
 const stepValidators = new Map<string, ValidateFunction>();
 const stepValidator = (name: string): ValidateFunction => {
@@ -58,11 +70,22 @@ export function checkScenario(text: string, file: string): { problems: ScenarioP
     return { problems: [{ file, line: 1, column: 1, path: '', message: `the file is larger than ${MAX_SCENARIO_BYTES} bytes`, hint: 'split it into several scenarios' }] };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined, path: string, message: string, hint?: string): ScenarioProblem => {
     const pos = lines.linePos(offset ?? 0);
     return { file, line: pos.line, column: pos.col, path, message, ...(hint ? { hint } : {}) };
   };
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const pos = lineColumnOf(text, deep);
+    return { problems: [{ file, ...pos, path: '', message: `values nest more than ${MAX_SCENARIO_NESTING} levels deep`, hint: 'a scenario nests a few levels; flatten the file' }] };
+  }
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { problems: [{ file, line: 1, column: 1, path: '', message: 'the file nests too deeply to read', hint: 'flatten the file' }] };
+  }
   if (doc.errors.length) return { problems: doc.errors.map((e) => at(e.pos[0], '', e.message.split('\n')[0]!, 'fix the YAML syntax')) };
   let data: unknown;
   try {
@@ -75,7 +98,7 @@ export function checkScenario(text: string, file: string): { problems: ScenarioP
     problems.push(at(offsetOf(doc, path, key), path, message, hint));
   };
   if (!validateTop(data)) {
-    for (const e of validateTop.errors ?? []) locate(pathOf(e), describe(e), hintOf(e), e.keyword === 'additionalProperties');
+    for (const e of distinct(validateTop.errors)) locate(pathOf(e), describe(e), hintOf(e), e.keyword === 'additionalProperties');
     return { problems };
   }
   const s = data as Scenario;
@@ -96,7 +119,7 @@ function checkStep(step: Record<string, unknown>, path: string, locate: (path: s
   if (!STEP_NAMES.includes(action)) return locate(`${path}/${action}`, `unknown step "${action}"`, suggestion(action, STEP_NAMES), true);
   const v = stepValidator(action);
   if (!v(step[action] ?? null)) {
-    for (const e of v.errors ?? []) locate(`${path}/${action}${pathOf(e)}`, `${action}: ${describe(e)}`, hintOf(e), e.keyword === 'additionalProperties');
+    for (const e of distinct(v.errors)) locate(`${path}/${action}${pathOf(e)}`, `${action}: ${describe(e)}`, hintOf(e), e.keyword === 'additionalProperties');
   }
 }
 
@@ -191,6 +214,12 @@ function pathOf(e: ErrorObject): string {
   return e.instancePath;
 }
 
+/** A value that fails its pattern also fails the bounded format behind it: report it once. */
+function distinct(errors: ErrorObject[] | null | undefined): ErrorObject[] {
+  const list = errors ?? [];
+  return list.filter((e) => e.keyword !== 'format' || !list.some((o) => o !== e && o.keyword === 'pattern' && o.instancePath === e.instancePath));
+}
+
 function describe(e: ErrorObject): string {
   const where = e.instancePath ? `${e.instancePath.split('/').filter(Boolean).slice(-1)[0]}` : 'the scenario';
   switch (e.keyword) {
@@ -198,6 +227,7 @@ function describe(e: ErrorObject): string {
     case 'additionalProperties': return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
     case 'enum': return `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type': return `${where} must be ${(e.params as { type: string }).type}`;
+    case 'format': return (e.params as { format: string }).format === 'trustlab-start' ? `${where} must be an ISO 8601 time between 1970 and 2100` : `${where} must be a duration of at most 100y`;
     default: return `${where} ${e.message ?? 'is invalid'}`;
   }
 }
@@ -208,7 +238,7 @@ function hintOf(e: ErrorObject): string | undefined {
     const props = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
     return suggestion(bad, props);
   }
-  if (e.keyword === 'pattern' && e.instancePath.endsWith('advance')) return 'e.g. "24h", "30m", "5y"';
+  if ((e.keyword === 'pattern' || e.keyword === 'format') && e.instancePath.endsWith('advance')) return 'e.g. "24h", "30m", "5y"';
   if (e.keyword === 'pattern' && e.instancePath.endsWith('/name')) return 'use letters, digits, - and _ (fleet names may also use .)';
   return undefined;
 }
@@ -257,3 +287,34 @@ function offsetOf(doc: Document, path: string, key: boolean): number {
 }
 
 export type { Step };
+
+/** Offset where flow collections first nest deeper than {@link MAX_SCENARIO_NESTING}, outside quotes and comments. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (comment) {
+      if (c === '\n') comment = false;
+      continue;
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || (c === "'" && /[\s[{,:]/.test(text[i - 1] ?? ' '))) quote = c;
+    else if (c === '#' && /\s/.test(text[i - 1] ?? '\n')) comment = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_SCENARIO_NESTING) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+function lineColumnOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}

@@ -184,8 +184,9 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
         }
       } catch (e) {
         if (o.signal?.aborted) throw e;
-        const failure = isEmulatorError(e, 'SCENARIO_STEP_FAILED') ? e : isEmulatorError(e) ? stepFailure(step, index, e) : undefined;
-        if (!failure) throw e;
+        // A defect inside trustlab fails the step like any other cause, so that the run still
+        // closes its servers and returns the partial report (issue 15 §7).
+        const failure = isEmulatorError(e, 'SCENARIO_STEP_FAILED') ? e : stepFailure(step, index, isEmulatorError(e) ? e : internalError(e));
         const rec = record(ctx, index, title, action, Date.now() - t0, lines, results);
         rec.error = failure.message;
         steps.push(rec);
@@ -201,8 +202,10 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     }
   } catch (e) {
     if (o.signal?.aborted) error = `interrupted${o.signal.reason instanceof Error ? ` (${o.signal.reason.message})` : ''}: the run stopped at step ${steps.length}; the report holds what happened until then`;
-    else if (isEmulatorError(e)) error = `${e.code}: ${e.message}`;
-    else throw e;
+    else {
+      const err = isEmulatorError(e) ? e : internalError(e);
+      error = `${err.code}: ${err.message}`;
+    }
   } finally {
     // The final states are read before close() switches the phones off.
     finalPopulations = populations(ctx);
@@ -231,6 +234,11 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   };
   events.emit({ type: 'run.end', report });
   return report;
+}
+
+/** A non-trustlab error (a bug) as a typed one, with the cause kept for --debug. */
+function internalError(e: unknown): EmulatorError {
+  return new EmulatorError('INTERNAL', `internal error: ${(e as Error)?.message ?? String(e)} (a bug in trustlab; please report it with the scenario)`, { cause: e });
 }
 
 function stepFailure(step: Scenario['steps'][number], index: number, e: EmulatorError): EmulatorError {

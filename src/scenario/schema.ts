@@ -61,7 +61,7 @@ export const SCENARIO_SCHEMA = Type.Object({
   description: Opt(Type.String()),
   source: Opt(Type.String({ description: 'where it comes from, e.g. "phone-behaviour.md SC-3"' })),
   seed: Opt(Type.String({ description: 'seeds serial numbers, MACs and model assignment; the same seed gives the same run' })),
-  start: Opt(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$', description: 'simulated start time (ISO 8601); default 2026-01-01T00:00:00Z' })),
+  start: Opt(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$', format: 'trustlab-start', description: 'simulated start time (ISO 8601), between 1970 and 2100; default 2026-01-01T00:00:00Z' })),
   clusters: Type.Array(ClusterSpec, { minItems: 1, maxItems: 16 }),
   fleets: Type.Array(FleetSpec, { maxItems: 64 }),
   steps: Type.Array(Type.Object({ name: Opt(Str('a label for the step in reports')), 'expect-error': Opt(Str('the error code the cluster must refuse the step with')) }, { minProperties: 1 }), { minItems: 1, maxItems: 1000 }),

@@ -47,6 +47,8 @@ export type DecodeErrorCode =
 /** Codes raised by builders, PKI helpers, file access and argument checks. */
 export type OperationErrorCode =
   | 'INVALID_ARGUMENT'
+  | 'INTERNAL'
+  | 'TIME_OUT_OF_RANGE'
   | 'TLV_VALUE_TOO_LONG'
   | 'TVS_TLS_FAILED'
   | 'TVS_AUTHORITY_FAILED'

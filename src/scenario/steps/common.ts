@@ -30,11 +30,36 @@ export function selectPhones(ctx: ScenarioContext, sel: PhoneSelector): Array<{ 
 
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, y: 365 * 86_400_000 } as const;
 
-/** Parses "24h", "30m", "1.5d", "5y". */
+/**
+ * Bounds on scenario time (issue 15 §7: `advance: 300000y` crashed with "Invalid time value").
+ * One duration is at most 100 years: five times an ITLRecovery certificate's 20 years (TS-5).
+ * A run starts between 1970 and 2100, and its clock never passes 2106-02-07T06:28:15Z: the
+ * ITL and CTL header timestamp is a u32 of Unix seconds (formats.md §1, tag 15), so a cluster
+ * cannot sign a trust list later than that.
+ */
+export const MAX_DURATION = '100y';
+export const EARLIEST_START = '1970-01-01T00:00:00Z';
+export const LATEST_START = '2100-01-01T00:00:00Z';
+export const LATEST_SIMULATED = new Date(0xffff_ffff * 1000).toISOString();
+
+/** Parses "24h", "30m", "1.5d", "5y"; undefined when it is not a duration or exceeds {@link MAX_DURATION}. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^([0-9]{1,15}(?:\.[0-9]{1,9})?)\s*(ms|s|m|h|d|y)$/.exec(text.trim());
+  if (!m) return undefined;
+  const ms = Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
+  return ms <= 100 * UNITS.y ? ms : undefined;
+}
+
 export function durationMs(text: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d|y)$/.exec(text.trim());
-  if (!m) throw new EmulatorError('INVALID_ARGUMENT', `"${text}" is not a duration like 24h, 30m or 5y`);
-  return Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new EmulatorError('INVALID_ARGUMENT', `"${text}" is not a duration like 24h, 30m or 5y of at most ${MAX_DURATION}`);
+  return ms;
+}
+
+/** True for an ISO 8601 instant between {@link EARLIEST_START} and {@link LATEST_START}. */
+export function isStartInstant(text: string): boolean {
+  const t = Date.parse(text);
+  return Number.isFinite(t) && t >= Date.parse(EARLIEST_START) && t <= Date.parse(LATEST_START);
 }
 
 /** A duration in the largest unit that keeps it whole, for step lines ("90 s", "2 h"). */

@@ -40,7 +40,7 @@ export const BulkType = Enum(BULK_TYPES);
 export const Profile = Enum(['non-secure', 'authenticated', 'encrypted'] as const, 'the phone security profile\'s device security mode (TLS-1)');
 export const Tamper = Enum([...TAMPERINGS, 'none'] as const, 'how the served file is spoiled; none serves the model\'s file again');
 export const NetworkService = Enum(['tftp', 'tvs', 'sip', 'capf', 'http', 'https', 'all'] as const, 'which of the node\'s network services');
-export const Duration = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h|d|y)$', description: 'a duration: a number and ms, s, m, h, d or y', examples: ['30s', '24h', '5y'] });
+export const Duration = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h|d|y)$', format: 'trustlab-duration', maxLength: 32, description: 'a duration: a number and ms, s, m, h, d or y, at most 100y', examples: ['30s', '24h', '5y'] });
 export const CountOrAll = Type.Union([Type.Integer({ minimum: 0 }), Enum(['all', 'none'] as const)], { description: 'how many: a number, "all" or "none"' });
 export const Empty = Type.Union([Type.Null(), Obj({})]);
 
