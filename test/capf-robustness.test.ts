@@ -134,16 +134,25 @@ describe('many sessions', () => {
     expect(server.stats).toMatchObject({ accepted: 40, open: 0 });
   });
 
-  it('refuses connections over maxConnections', async () => {
+  it('refuses a source over its share of maxConnections; at the cap a newcomer evicts the oldest connection', async () => {
     const { server, events, port } = await start({ maxConnections: 2 });
-    const held = await Promise.all([raw(port), raw(port)]);
-    await until(() => server.connections === 2, 'two tracked');
-    const extra = await raw(port);
-    extra.on('error', () => undefined);
-    await new Promise((r) => (extra.destroyed ? r(undefined) : extra.once('close', r)));
+    // One source may hold half the slots.
+    const first = await raw(port);
+    first.on('error', () => undefined);
+    await until(() => server.connections === 1, 'one tracked');
+    const second = await raw(port);
+    second.on('error', () => undefined);
+    await new Promise((r) => (second.destroyed ? r(undefined) : second.once('close', r)));
     expect(server.stats.rejected).toBe(1);
     expect(events.some((e) => e.type === 'capf.refused' && e.reason === 'too many connections')).toBe(true);
-    held.forEach((s) => s.destroy());
+    // A second source fills the cap; a third evicts the oldest (first), which never completed a message.
+    const other = await rawFrom(port, '127.0.0.2');
+    await until(() => server.connections === 2, 'two tracked');
+    const third = await rawFrom(port, '127.0.0.3');
+    await new Promise((r) => (first.destroyed ? r(undefined) : first.once('close', r)));
+    await until(() => server.stats.evicted === 1, 'one evicted');
+    expect(server.connections).toBe(2);
+    [other, third].forEach((s) => s.destroy());
   });
 });
 
@@ -179,3 +188,10 @@ describe('lifecycle', () => {
     expect(() => new CapfServer({ authority, port: 1e6 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+function rawFrom(port: number, localAddress: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = tcpConnect({ host: '127.0.0.1', port, localAddress }, () => resolve(s));
+    s.on('error', reject);
+  });
+}

@@ -150,19 +150,35 @@ describe('many connections', () => {
     expect(registrar.stats).toMatchObject({ accepted: 60, open: 0, rejected: 0 });
   });
 
-  it('refuses connections over maxConnections at accept, and serves again when they go', async () => {
-    const { registrar, events, tls } = await start({ maxConnections: 3 });
-    const held = await Promise.all([raw(tls), raw(tls), raw(tls)]);
-    await until(() => registrar.connections === 3, 'three tracked');
-    const extra = await Promise.all([raw(tls), raw(tls)]);
-    extra.forEach((s) => s.on('error', () => undefined));
-    await Promise.all(extra.map(closed));
-    expect(registrar.stats.rejected).toBe(2);
-    expect(events.filter((e) => e.type === 'sip.refused' && e.reason === 'too many connections')).toHaveLength(2);
-    held.forEach((s) => s.destroy());
+  it('refuses a source over its share; at maxConnections a newcomer evicts the oldest connection that never completed a request', async () => {
+    const { registrar, events, tls } = await start({ maxConnections: 3, maxPerSource: 2 });
+    const held = await Promise.all([raw(tls), raw(tls)]);
+    held.forEach((s) => s.on('error', () => undefined));
+    await until(() => registrar.connections === 2, 'two tracked');
+    const over = await raw(tls);
+    over.on('error', () => undefined);
+    await closed(over);
+    expect(registrar.stats.rejected).toBe(1);
+    expect(events.filter((e) => e.type === 'sip.refused' && e.reason === 'too many connections')).toHaveLength(1);
+    // A phone from another address: the third slot. It registers and keeps its connection.
+    const s = connect({ socket: tcpConnect({ host: '127.0.0.1', port: tls, localAddress: '127.0.0.2' }), rejectUnauthorized: false, ...phone() });
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('error', () => undefined);
+    await new Promise((r) => s.once('secureConnect', r));
+    s.write(registerText(DEVICE));
+    await until(() => got.includes('SIP/2.0 200'), 'the 200');
+    // The cap is reached; a fourth connection evicts the oldest idle one, never the phone.
+    const fourth = await new Promise<Socket>((resolve) => {
+      const c = tcpConnect({ host: '127.0.0.1', port: tls, localAddress: '127.0.0.3' }, () => resolve(c));
+      c.on('error', () => undefined);
+    });
+    await closed(held[0]!);
+    await until(() => registrar.stats.evicted === 1, 'one eviction');
+    expect(events.filter((e) => e.type === 'sip.refused' && e.reason === 'evicted')).toHaveLength(1);
+    expect(s.destroyed).toBe(false);
+    [s, fourth, ...held].forEach((x) => x.destroy());
     await until(() => registrar.connections === 0, 'connections to drain');
-    const r = await tlsSend(tls, phone(), registerText(DEVICE));
-    expect(r.ok && statusOf(r.response)).toBe(200);
   });
 });
 

@@ -4,66 +4,137 @@ import { EmulatorError } from './errors.js';
 import { onAbort } from './lifecycle.js';
 
 /**
- * Live-connection bookkeeping shared by the registrar and CAPF (conventions.md §8, after
- * libp2p's `TCPListener`): every accepted socket is tracked in a set with an idle timer on the
- * injected clock; `closeAll()` destroys them and waits for their `close` events. Memory per
- * server is bounded by `maxConnections`, and a peer that stops sending (half-open TLS, a
- * half-written message) is dropped after `idleTimeoutMs`.
+ * Live-connection bookkeeping shared by the registrar, CAPF and Tomcat (conventions.md §8, after
+ * libp2p's `TCPListener`): every accepted socket is tracked with a deadline on the injected
+ * clock; `closeAll()` destroys them and waits for their `close` events.
+ *
+ * Bounded against cheap lockouts (issue 15 §2: 4,100 idle TCP connections that never sent a
+ * byte locked trusted phones out of 5061 for 300 s):
+ * - a connection must complete its first message within `firstMessageTimeoutMs` of the accept,
+ *   and then a message every `idleTimeoutMs`; bytes that do not complete a message (a trickle)
+ *   extend neither deadline. The server calls {@link ConnectionTracker.progress} per message;
+ * - one source address holds at most `maxPerSource` connections;
+ * - at `maxConnections`, a new connection evicts the oldest one that has not completed a message
+ *   yet; only when every connection has proved itself is the new one refused.
  */
+export interface ConnectionTrackerOptions {
+  clock: Clock;
+  idleTimeoutMs: number;
+  maxConnections: number;
+  /** Default: half of `maxConnections` (at least 1). */
+  maxPerSource?: number;
+  /** Default: `idleTimeoutMs`. */
+  firstMessageTimeoutMs?: number;
+  onIdle?: (socket: Socket) => void;
+  /** Called for a connection closed to make room for a newer one. */
+  onEvict?: (socket: Socket) => void;
+}
+
+interface Tracked {
+  timer: TimerHandle;
+  source: string;
+  proven: boolean;
+}
+
 export class ConnectionTracker {
   readonly #clock: Clock;
   readonly #idleMs: number;
+  readonly #firstMs: number;
   readonly #max: number;
-  readonly #timers = new Map<Socket, TimerHandle>();
+  readonly #perSource: number;
+  /** Insertion order is accept order: the first unproven entry is the oldest. */
+  readonly #open = new Map<Socket, Tracked>();
+  readonly #bySource = new Map<string, number>();
   readonly #onIdle: (socket: Socket) => void;
+  readonly #onEvict: (socket: Socket) => void;
   #accepted = 0;
   #idleClosed = 0;
   #rejected = 0;
+  #evicted = 0;
 
-  constructor(options: { clock: Clock; idleTimeoutMs: number; maxConnections: number; onIdle?: (socket: Socket) => void }) {
+  constructor(options: ConnectionTrackerOptions) {
     this.#clock = options.clock;
     this.#idleMs = options.idleTimeoutMs;
+    this.#firstMs = options.firstMessageTimeoutMs ?? options.idleTimeoutMs;
     this.#max = options.maxConnections;
+    this.#perSource = options.maxPerSource ?? Math.max(1, Math.floor(options.maxConnections / 2));
     this.#onIdle = options.onIdle ?? (() => undefined);
+    this.#onEvict = options.onEvict ?? (() => undefined);
   }
 
   /** Connections open now. */
   get size(): number {
-    return this.#timers.size;
+    return this.#open.size;
   }
 
-  /** Counters since the server started: accepted, closed for idleness, refused over the cap. */
-  get stats(): { accepted: number; idleClosed: number; rejected: number; open: number } {
-    return { accepted: this.#accepted, idleClosed: this.#idleClosed, rejected: this.#rejected, open: this.#timers.size };
+  /** Counters since the server started: accepted, closed at a deadline, refused, evicted for a newer one. */
+  get stats(): { accepted: number; idleClosed: number; rejected: number; evicted: number; open: number } {
+    return { accepted: this.#accepted, idleClosed: this.#idleClosed, rejected: this.#rejected, evicted: this.#evicted, open: this.#open.size };
   }
 
-  /** Starts tracking `socket`; false (and the socket destroyed) when the cap is reached. */
+  /**
+   * Starts tracking `socket`, with the first-message deadline running. False (and the socket
+   * destroyed) when its source is at its share, or every connection has proved itself.
+   */
   admit(socket: Socket): boolean {
-    if (this.#timers.size >= this.#max) {
-      this.#rejected++;
-      socket.destroy();
-      return false;
-    }
+    const source = socket.remoteAddress ?? '?';
+    if ((this.#bySource.get(source) ?? 0) >= this.#perSource) return this.#reject(socket);
+    if (this.#open.size >= this.#max && !this.#evictOne()) return this.#reject(socket);
     this.#accepted++;
-    this.#timers.set(socket, this.#arm(socket));
-    socket.once('close', () => {
-      this.#clock.clearTimeout(this.#timers.get(socket));
-      this.#timers.delete(socket);
-    });
+    this.#open.set(socket, { timer: this.#arm(socket, this.#firstMs), source, proven: false });
+    this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
+    socket.once('close', () => this.#forget(socket));
     return true;
   }
 
-  /** Restarts the idle timer (on every chunk received). */
-  touch(socket: Socket, timeoutMs = this.#idleMs): void {
-    const t = this.#timers.get(socket);
-    if (t === undefined) return;
-    this.#clock.clearTimeout(t);
-    this.#timers.set(socket, this.#arm(socket, timeoutMs));
+  /** A complete message arrived: the connection has proved itself, and its idle deadline restarts. */
+  progress(socket: Socket): void {
+    const t = this.#open.get(socket);
+    if (!t) return;
+    t.proven = true;
+    this.#clock.clearTimeout(t.timer);
+    t.timer = this.#arm(socket, this.#idleMs);
   }
 
-  #arm(socket: Socket, ms = this.#idleMs): TimerHandle {
+  /** Sets the connection's deadline to `timeoutMs` from now (a handshake deadline), without proving it. */
+  touch(socket: Socket, timeoutMs = this.#idleMs): void {
+    const t = this.#open.get(socket);
+    if (!t) return;
+    this.#clock.clearTimeout(t.timer);
+    t.timer = this.#arm(socket, timeoutMs);
+  }
+
+  #reject(socket: Socket): false {
+    this.#rejected++;
+    socket.destroy();
+    return false;
+  }
+
+  #evictOne(): boolean {
+    for (const [socket, t] of this.#open) {
+      if (t.proven) continue;
+      this.#evicted++;
+      this.#forget(socket);
+      this.#onEvict(socket);
+      socket.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  #forget(socket: Socket): void {
+    const t = this.#open.get(socket);
+    if (!t) return;
+    this.#clock.clearTimeout(t.timer);
+    this.#open.delete(socket);
+    const n = (this.#bySource.get(t.source) ?? 1) - 1;
+    if (n > 0) this.#bySource.set(t.source, n);
+    else this.#bySource.delete(t.source);
+  }
+
+  #arm(socket: Socket, ms: number): TimerHandle {
     return this.#clock.setTimeout(() => {
-      if (!this.#timers.has(socket)) return;
+      if (!this.#open.has(socket)) return;
       this.#idleClosed++;
       this.#onIdle(socket);
       socket.destroy();
@@ -72,7 +143,7 @@ export class ConnectionTracker {
 
   /** Destroys every tracked socket and resolves when all have closed. */
   async closeAll(): Promise<void> {
-    const closing = [...this.#timers.keys()].map((s) => new Promise<void>((resolve) => {
+    const closing = [...this.#open.keys()].map((s) => new Promise<void>((resolve) => {
       if (s.destroyed && s.closed) return resolve();
       s.once('close', () => resolve());
       s.destroy();

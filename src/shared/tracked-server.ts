@@ -11,6 +11,8 @@ export interface TrackedServerOptions {
   clock: Clock;
   idleTimeoutMs: number;
   maxConnections: number;
+  /** Connections one source address may hold. Default half of `maxConnections`. */
+  maxPerSource?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export abstract class TrackedServer implements Startable {
     if (!Number.isInteger(bind.port) || bind.port < 0 || bind.port > 65535) throw new EmulatorError('INVALID_ARGUMENT', `${name} port ${bind.port} is not 0–65535`);
     this.bind = bind;
     this.lifecycle = new ServerLifecycle(name);
-    this.tracker = new ConnectionTracker({ clock: bind.clock, idleTimeoutMs: bind.idleTimeoutMs, maxConnections: bind.maxConnections, onIdle: (s) => this.onIdle(s) });
+    this.tracker = new ConnectionTracker({ clock: bind.clock, idleTimeoutMs: bind.idleTimeoutMs, maxConnections: bind.maxConnections, ...(bind.maxPerSource ? { maxPerSource: bind.maxPerSource } : {}), onIdle: (s) => this.onIdle(s) });
   }
 
   /** Reports a connection closed for idleness (the tracker destroys it). */

@@ -33,5 +33,12 @@ export const SIP_IDLE_TIMEOUT_MS = 300_000;
 /** Handshake must finish within this (ms); guards half-open TLS separately from the idle timeout. */
 export const SIP_HANDSHAKE_TIMEOUT_MS = 30_000;
 
-/** Simultaneous connections per listener. */
+/** Simultaneous connections per listener (5060 and 5061 each have their own budget). */
 export const SIP_MAX_CONNECTIONS = 4096;
+
+/**
+ * A connection must complete its first request this long after the accept (TCP) or the
+ * handshake (TLS); a phone sends its REGISTER at once. Bytes that do not complete a request do
+ * not extend it (issue 15 §2: idle and trickling connections locked phones out for 300 s).
+ */
+export const SIP_FIRST_REQUEST_TIMEOUT_MS = 10_000;

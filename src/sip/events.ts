@@ -15,6 +15,8 @@ export type SipRefusal =
   | 'handshake timeout'
   | 'tls error'
   | 'too many connections'
+  // closed, before it completed a request, to make room for a newer connection at the cap
+  | 'evicted'
   // SIP stage (the response status is in `status`)
   | 'unknown device'
   | 'invalid X.509 name'

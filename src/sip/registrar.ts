@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
 import { onAbort, ServerLifecycle, type ListenOptions, type ServerState, type Startable } from '../shared/lifecycle.js';
-import { SIP_HANDSHAKE_TIMEOUT_MS, SIP_IDLE_TIMEOUT_MS, SIP_MAX_CONNECTIONS, SIP_TCP_PORT, SIP_TLS_PORT } from './constants.js';
+import { SIP_FIRST_REQUEST_TIMEOUT_MS, SIP_HANDSHAKE_TIMEOUT_MS, SIP_IDLE_TIMEOUT_MS, SIP_MAX_CONNECTIONS, SIP_TCP_PORT, SIP_TLS_PORT } from './constants.js';
 import { ConnectionTracker, listenOn, remoteOf } from '../shared/connections.js';
 import type { SipEvent, SipRefusal } from './events.js';
 import { HandshakeTap, type TapVerdict } from './handshake-tap.js';
@@ -32,8 +32,12 @@ export interface SipRegistrarOptions {
   idleTimeoutMs?: number;
   /** The TLS handshake must finish this long after the TCP accept (half-open TLS). Default 30 s. */
   handshakeTimeoutMs?: number;
-  /** Simultaneous connections over both listeners. Default 4096. */
+  /** Simultaneous connections per listener (5060 and 5061 separately). Default 4096. */
   maxConnections?: number;
+  /** Connections one source address may hold per listener. Default half of `maxConnections`. */
+  maxPerSource?: number;
+  /** The first request must be complete this long after the accept (TCP) or the handshake (TLS). Default 10 s. */
+  firstRequestTimeoutMs?: number;
   /** Parser bounds (head bytes, header count, body bytes). */
   limits?: Partial<SipLimits>;
   /** Allow TLS 1.3 (CUCM 15SU2+); the certificate is then checked after the handshake, without an alert. Default false. */
@@ -70,7 +74,8 @@ export class SipRegistrar implements Startable {
   readonly #lifecycle = new ServerLifecycle('SipRegistrar');
   readonly #tlsServer: Server;
   readonly #tcpServer: Server | undefined;
-  readonly #tracker: ConnectionTracker;
+  /** One budget per listener, so that a flood on 5060 cannot lock phones out of 5061. */
+  readonly #trackers: Record<'tls' | 'tcp', ConnectionTracker>;
   readonly #contexts = new RegistrarContextCache();
   readonly #trust = new TrustAnchorCache();
   readonly #tlsState = new WeakMap<Socket, TlsConnState>();
@@ -89,11 +94,13 @@ export class SipRegistrar implements Startable {
       idleTimeoutMs: options.idleTimeoutMs ?? SIP_IDLE_TIMEOUT_MS,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? SIP_HANDSHAKE_TIMEOUT_MS,
       maxConnections: options.maxConnections ?? SIP_MAX_CONNECTIONS,
+      maxPerSource: options.maxPerSource ?? Math.max(1, Math.floor((options.maxConnections ?? SIP_MAX_CONNECTIONS) / 2)),
+      firstRequestTimeoutMs: options.firstRequestTimeoutMs ?? SIP_FIRST_REQUEST_TIMEOUT_MS,
       limits: { ...DEFAULT_SIP_LIMITS, ...options.limits },
       tls13: options.tls13 ?? false,
       handshakeAlerts: options.handshakeAlerts ?? true,
     };
-    for (const k of ['idleTimeoutMs', 'handshakeTimeoutMs', 'maxConnections'] as const) {
+    for (const k of ['idleTimeoutMs', 'handshakeTimeoutMs', 'maxConnections', 'maxPerSource', 'firstRequestTimeoutMs'] as const) {
       if (!Number.isInteger(this.#o[k]) || this.#o[k] <= 0) throw new EmulatorError('INVALID_ARGUMENT', `SipRegistrar ${k} must be a positive integer, got ${this.#o[k]}`);
     }
     for (const [k, v] of Object.entries(this.#o.limits)) {
@@ -104,10 +111,13 @@ export class SipRegistrar implements Startable {
     }
     this.events = options.events ?? new EventBus<SipEvent>();
     this.registrations = new RegistrationTable(this.#o.clock, (r: Registration) => this.events.emit({ type: 'sip.registration.expired', deviceName: r.deviceName, aor: r.aor }));
-    this.#tracker = new ConnectionTracker({
+    const tracker = (transport: 'tls' | 'tcp'): ConnectionTracker => new ConnectionTracker({
       clock: this.#o.clock, idleTimeoutMs: this.#o.idleTimeoutMs, maxConnections: this.#o.maxConnections,
+      maxPerSource: this.#o.maxPerSource, firstMessageTimeoutMs: transport === 'tls' ? this.#o.handshakeTimeoutMs : this.#o.firstRequestTimeoutMs,
       onIdle: (s) => this.#onIdle(s),
+      onEvict: (s) => this.events.emit({ type: 'sip.refused', stage: transport === 'tls' ? 'tls' : 'sip', reason: 'evicted', remote: remoteOf(s), transport }),
     });
+    this.#trackers = { tls: tracker('tls'), tcp: tracker('tcp') };
     this.#tlsServer = createServer((s) => this.#acceptTls(s));
     this.#tcpServer = this.#o.tcpPort === null ? undefined : createServer((s) => this.#acceptTcp(s));
   }
@@ -123,11 +133,12 @@ export class SipRegistrar implements Startable {
 
   /** Open connections over both listeners. */
   get connections(): number {
-    return this.#tracker.size;
+    return this.#trackers.tls.size + this.#trackers.tcp.size;
   }
 
   get stats(): ConnectionTracker['stats'] {
-    return this.#tracker.stats;
+    const [a, b] = [this.#trackers.tls.stats, this.#trackers.tcp.stats];
+    return { accepted: a.accepted + b.accepted, idleClosed: a.idleClosed + b.idleClosed, rejected: a.rejected + b.rejected, evicted: a.evicted + b.evicted, open: a.open + b.open };
   }
 
   /** Binds 5061 (and 5060); resolves with the TLS listener's address. */
@@ -153,7 +164,7 @@ export class SipRegistrar implements Startable {
       this.#detachSignal();
       const servers = [this.#tlsServer, this.#tcpServer].filter((s): s is Server => s !== undefined && s.listening);
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-      await this.#tracker.closeAll();
+      await Promise.all([this.#trackers.tls.closeAll(), this.#trackers.tcp.closeAll()]);
       await Promise.all(closed);
       this.registrations.dispose();
     });
@@ -176,7 +187,7 @@ export class SipRegistrar implements Startable {
   }
 
   #admit(raw: Socket, transport: 'tls' | 'tcp'): boolean {
-    if (this.#lifecycle.state !== 'listening' || !this.#tracker.admit(raw)) {
+    if (this.#lifecycle.state !== 'listening' || !this.#trackers[transport].admit(raw)) {
       raw.destroy();
       this.events.emit({ type: 'sip.refused', stage: transport === 'tls' ? 'tls' : 'sip', reason: 'too many connections', remote: remoteOf(raw), transport });
       return false;
@@ -196,7 +207,7 @@ export class SipRegistrar implements Startable {
     serveSipStream(stream, {
       conn, policy: this.#o.policy, table: this.registrations, clock: this.#o.clock, limits: this.#o.limits,
       emit: (e) => this.events.emit(e),
-      onActivity: () => this.#tracker.touch(raw),
+      onRequest: () => this.#trackers[conn.transport].progress(raw),
     });
   }
 
@@ -205,8 +216,8 @@ export class SipRegistrar implements Startable {
     const remote = remoteOf(raw);
     const state: TlsConnState = { secured: false, refused: false };
     this.#tlsState.set(raw, state);
-    // The handshake deadline runs from the accept and is not refreshed by handshake bytes.
-    this.#tracker.touch(raw, this.#o.handshakeTimeoutMs);
+    // The handshake deadline (the tracker's first-message deadline on 5061) runs from the
+    // accept and is not refreshed by handshake bytes.
     const policy = this.#o.policy;
     let context: SecureContext;
     let anchors: TrustAnchors;
@@ -279,7 +290,7 @@ export class SipRegistrar implements Startable {
       }
     }
     state.secured = true;
-    this.#tracker.touch(raw);
+    this.#trackers.tls.touch(raw, this.#o.firstRequestTimeoutMs);
     const trust = state.trust!;
     const cipher = tls.getCipher().name;
     const protocol = tls.getProtocol() ?? 'unknown';

@@ -22,8 +22,8 @@ export interface SipStreamContext {
   clock: Clock;
   limits: SipLimits;
   emit(event: SipEvent): void;
-  /** Called on every chunk (the idle timer). */
-  onActivity(): void;
+  /** Called for every complete request (restarts the idle deadline; partial bytes do not). */
+  onRequest(): void;
 }
 
 export function serveSipStream(stream: Duplex, ctx: SipStreamContext): void {
@@ -31,7 +31,6 @@ export function serveSipStream(stream: Duplex, ctx: SipStreamContext): void {
   let broken = false;
   stream.on('data', (chunk: Buffer) => {
     if (broken) return;
-    ctx.onActivity();
     let messages;
     try {
       messages = framer.push(chunk);
@@ -42,6 +41,7 @@ export function serveSipStream(stream: Duplex, ctx: SipStreamContext): void {
     }
     for (const m of messages) {
       if (m.kind !== 'request') continue;
+      ctx.onRequest();
       let result: ReturnType<typeof handleSipRequest>;
       try {
         result = handleSipRequest(m, ctx.conn, ctx.policy, ctx.table, ctx.clock);
