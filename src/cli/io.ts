@@ -37,6 +37,8 @@ export function setDebug(on: boolean): void {
 export function reportError(io: CliIo, err: unknown, json: boolean, context?: string): number {
   const code = exitCodeFor(err);
   const hint = hintFor(err);
+  // An input named by an option (--itl, --trust) that is at fault is the file reported.
+  if (err instanceof EmulatorError && typeof err.details['file'] === 'string') context = err.details['file'];
   if (json) {
     const body = err instanceof EmulatorError ? err.toJSON() : { code: 'INTERNAL', message: String((err as Error)?.message ?? err) };
     printJson(io, { error: { ...body, ...(context ? { file: context } : {}), ...(hint ? { hint } : {}) } });

@@ -10,7 +10,7 @@ import { toHex } from '../../bytes/index.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, reportError } from '../io.js';
 import { act, type CliContext } from '../context.js';
-import { readCertificate, readCertificates, readKey } from '../inputs.js';
+import { fromFile, readCertificate, readCertificates, readKey } from '../inputs.js';
 
 /**
  * `trustlab sgn sign|verify|strip`: signed files such as `SEP<MAC>.cnf.xml.sgn` (formats.md §2).
@@ -69,7 +69,7 @@ export function registerSgn(program: Command, ctx: CliContext): void {
         const anchors: TrustAnchor[] = [];
         for (const p of o.trust) for (const c of await readCertificates(p)) anchors.push(anchorOfCertificate(c));
         for (const p of o.itl) {
-          const list = decodeTrustList(await readFileBytes(p, MAX_TRUSTLIST_BYTES + 1));
+          const list = await fromFile(p, async () => decodeTrustList(await readFileBytes(p, MAX_TRUSTLIST_BYTES + 1)));
           for (const r of list.records) {
             const a = r.role === Role.TFTP || r.role === Role.CCM_TFTP ? anchorOfRecord(r) : undefined;
             if (a) anchors.push(a);
