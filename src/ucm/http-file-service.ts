@@ -6,6 +6,17 @@ import { EmulatorError, isEmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
 import { onAbort, ServerLifecycle, type ListenOptions, type ServerState, type Startable } from '../shared/lifecycle.js';
 import { nullLogger, type Logger } from '../shared/logger.js';
+import { ConnectionTracker } from '../shared/connections.js';
+
+/**
+ * Deadlines per connection (issue 15 §4: 256 idle connections blocked downloads for 22–32 s,
+ * because Node checks `headersTimeout` only every 30 s and refuses connections over
+ * `maxConnections`). The request head must be complete 10 s after the accept, a kept-alive
+ * connection may sit 60 s between requests, and at the cap a newcomer evicts the oldest
+ * connection that has not sent a request (decision 024).
+ */
+export const HTTP_FIRST_REQUEST_TIMEOUT_MS = 10_000;
+export const HTTP_IDLE_TIMEOUT_MS = 60_000;
 
 /** The HTTP port on which CUCM's TFTP service also serves its files (phones fetch over HTTP first). */
 export const HTTP_FILE_SERVICE_PORT = 6970;
@@ -29,8 +40,10 @@ export type HttpFileEvent =
 /** The file provider (shared with TFTP), and injected bus, clock and logger. */
 export interface HttpFileServiceOptions {
   files: FileProvider;
-  /** Open connections at most (default 256); Node closes those beyond it at once. */
+  /** Open connections at most (default 256); see {@link HTTP_FIRST_REQUEST_TIMEOUT_MS}. */
   maxConnections?: number;
+  /** Connections one client address may hold (default half of `maxConnections`). */
+  maxPerSource?: number;
   events?: EventBus<HttpFileEvent>;
   clock?: Clock;
   logger?: Logger;
@@ -68,7 +81,7 @@ export class HttpFileService implements Startable {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #lifecycle = new ServerLifecycle('HttpFileService');
-  readonly #maxConnections: number;
+  readonly #tracker: ConnectionTracker;
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   #address: AddressInfo | undefined;
@@ -79,8 +92,11 @@ export class HttpFileService implements Startable {
     this.#files = options.files;
     const max = options.maxConnections ?? 256;
     if (!Number.isInteger(max) || max < 1) throw new EmulatorError('INVALID_ARGUMENT', `maxConnections must be a positive integer, not ${max}`);
-    this.#maxConnections = max;
     this.#clock = options.clock ?? systemClock;
+    this.#tracker = new ConnectionTracker({
+      clock: this.#clock, maxConnections: max, idleTimeoutMs: HTTP_IDLE_TIMEOUT_MS, firstMessageTimeoutMs: HTTP_FIRST_REQUEST_TIMEOUT_MS,
+      ...(options.maxPerSource ? { maxPerSource: options.maxPerSource } : {}),
+    });
     this.events = options.events ?? new EventBus<HttpFileEvent>();
     this.#log = (options.logger ?? nullLogger).child('http');
   }
@@ -102,8 +118,8 @@ export class HttpFileService implements Startable {
     this.#lifecycle.assertCanListen();
     options.signal?.throwIfAborted();
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => void this.#handle(req, res));
-    server.maxConnections = this.#maxConnections;
     server.on('connection', (s: Socket) => {
+      if (!this.#tracker.admit(s)) return;
       this.#sockets.add(s);
       s.once('close', () => this.#sockets.delete(s));
     });
@@ -152,7 +168,13 @@ export class HttpFileService implements Startable {
     return closing;
   }
 
+  /** Counters of the connection tracker: accepted, closed at a deadline, refused, evicted. */
+  get stats(): ConnectionTracker['stats'] {
+    return this.#tracker.stats;
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#tracker.progress(req.socket);
     const started = this.#clock.now();
     const method = req.method ?? '';
     const rawPath = (req.url ?? '').split('?', 1)[0] ?? '';
