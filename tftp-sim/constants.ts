@@ -82,3 +82,11 @@ export const CLIENT_DEFAULTS = {
   /** Largest file the client accepts: 64 MiB, far above any phone file. */
   maxBytes: 64 * 1024 * 1024,
 } as const;
+
+/**
+ * Retransmissions of a transfer's first datagram (DATA 1 or the OACK) before the client has
+ * acknowledged anything. A request from a spoofed address is then answered by at most three
+ * datagrams, 1 s and 2 s apart, where RFC 1350's retransmission would send six (issue 15 §3: 264
+ * RRQs, about 5 KB, made the server send 792,856 bytes).
+ */
+export const UNACKED_RETRIES = 2;

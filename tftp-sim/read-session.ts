@@ -1,5 +1,5 @@
 import { EmulatorError } from '../src/shared/errors.js';
-import { BLOCK_MODULO, TftpErrorCode } from './constants.js';
+import { BLOCK_MODULO, TftpErrorCode, UNACKED_RETRIES } from './constants.js';
 import { ERROR_MESSAGES } from './errors.js';
 import type { TransferParameters } from './options.js';
 import { encodePacket, type TftpOption, type TftpPacket } from './packet.js';
@@ -60,6 +60,8 @@ export class ReadSession {
   #highestSent = 0;
   #retries = 0;
   #retransmits = 0;
+  /** Whether the client has acknowledged anything yet (an OACK or a block). */
+  #heard = false;
   #blocksSent = 0;
   readonly #oack: Uint8Array | undefined;
 
@@ -76,6 +78,11 @@ export class ReadSession {
 
   get state(): ReadSessionState {
     return this.#state;
+  }
+
+  /** True once the client has acknowledged something: its address is not spoofed. */
+  get heard(): boolean {
+    return this.#heard;
   }
 
   /** Retransmissions since the last progress (the shell backs its timer off with it). */
@@ -121,8 +128,12 @@ export class ReadSession {
   /** The retransmission timer fired without progress. */
   onTimeout(): SessionStep {
     if (this.#state === 'complete' || this.#state === 'failed') return { send: [], rearm: false };
-    if (this.#retries >= this.maxRetries) {
-      return this.#fail({ kind: 'failed', reason: 'timeout', message: `no ACK after ${this.maxRetries} retransmissions` }, []);
+    // Before the client has acknowledged anything its address may be spoofed: retransmit at
+    // most UNACKED_RETRIES times (with the shell's backoff), so that a request reflected at a
+    // victim costs the server 1 + UNACKED_RETRIES datagrams (issue 15 §3).
+    const limit = this.#heard ? this.maxRetries : Math.min(this.maxRetries, UNACKED_RETRIES);
+    if (this.#retries >= limit) {
+      return this.#fail({ kind: 'failed', reason: 'timeout', message: `no ACK after ${limit} retransmissions` }, []);
     }
     this.#retries++;
     const send = this.#state === 'negotiating' ? [this.#oack!] : this.#window();
@@ -133,6 +144,7 @@ export class ReadSession {
   #onAck(wire: number): SessionStep {
     if (this.#state === 'negotiating') {
       if (wire !== 0) return { send: [], rearm: false };
+      this.#heard = true;
       this.#transition('sending');
       this.#retries = 0;
       return { send: this.#window(), rearm: true };
@@ -142,6 +154,7 @@ export class ReadSession {
     // sent: stale or bogus. Either way nothing is sent and the timer keeps running.
     if (delta === 0 || delta > this.#highestSent - this.#acked) return { send: [], rearm: false };
     this.#acked += delta;
+    this.#heard = true;
     this.#retries = 0;
     if (this.#acked >= this.totalBlocks) {
       this.#transition('complete');

@@ -68,6 +68,8 @@ export interface TftpServerStats {
   refused: number;
   /** Requests answered "server busy" because a cap was reached. */
   busy: number;
+  /** Transfers never acknowledged that were ended to make room for a newer request at the cap. */
+  evicted: number;
   /** Datagrams on the request port that did not decode, or were not a request. */
   malformed: number;
   /** Repeated RRQs from a client TID that already has a transfer (ignored). */

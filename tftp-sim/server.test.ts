@@ -184,18 +184,21 @@ describe('TftpServer on the in-memory network', () => {
     expect(server.stats).toMatchObject({ liveTransfers: 0, failed: 2 });
   });
 
-  it('caps transfers per client address and in all, answering ERROR 0 instead of growing', async () => {
+  it('caps transfers per client address (ERROR 0) and in all, where the oldest never-acknowledged transfer gives way', async () => {
     const peers = await Promise.all(['10.0.0.2', '10.0.0.2', '10.0.0.2', '10.0.0.3', '10.0.0.3', '10.0.0.4'].map((a) => RawPeer.bind(net, a)));
     for (const p of peers) {
       p.send(rrq('small'), SERVER);
       await flush();
     }
     const answers = peers.map((p) => (p.received[0]!.packet!.type === 'DATA' ? 'DATA' : `ERROR ${(p.received[0]!.packet as { code: number }).code}`));
-    expect(answers).toEqual(['DATA', 'DATA', 'ERROR 0', 'DATA', 'DATA', 'ERROR 0']);
-    expect(server.stats).toMatchObject({ liveTransfers: 4, busy: 2, clientsWithTransfers: 2 });
-    expect(events.filter((e) => e.type === 'tftp.error' && e.reason === 'busy')).toHaveLength(2);
+    // 10.0.0.2's third is over its share; 10.0.0.4 comes at the cap of 4 and the oldest transfer,
+    // never acknowledged (peers[0]), gives way with ERROR 0 (issue 15 §3).
+    expect(answers).toEqual(['DATA', 'DATA', 'ERROR 0', 'DATA', 'DATA', 'DATA']);
+    expect(peers[0]!.received.map((r) => r.packet!.type)).toEqual(['DATA', 'ERROR']);
+    expect(server.stats).toMatchObject({ liveTransfers: 4, busy: 1, evicted: 1, clientsWithTransfers: 3 });
+    expect(events.filter((e) => e.type === 'tftp.error' && e.reason === 'busy')).toHaveLength(1);
     // A repeated RRQ from a client port with a running transfer is a retransmission: ignored.
-    peers[0]!.send(rrq('small'), SERVER);
+    peers[1]!.send(rrq('small'), SERVER);
     await flush();
     expect(server.stats).toMatchObject({ liveTransfers: 4, duplicates: 1 });
     clock.advance(1000 + 2000 + 4000 + 4000);

@@ -22,6 +22,8 @@ interface Slot {
   address: string;
   bytes: number;
   transfer?: ServerTransfer;
+  /** Evicted while its file was being read: the preparation stops and sends nothing. */
+  evicted?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export class TftpServer implements Startable {
   readonly #perAddress = new Map<string, number>();
   readonly #preparing = new Set<Promise<void>>();
   #bytesInFlight = 0;
-  readonly #stats: Omit<TftpServerStats, 'liveTransfers' | 'clientsWithTransfers' | 'bytesInFlight'> = { requests: 0, completed: 0, failed: 0, timedOut: 0, refused: 0, busy: 0, malformed: 0, duplicates: 0 };
+  readonly #stats: Omit<TftpServerStats, 'liveTransfers' | 'clientsWithTransfers' | 'bytesInFlight'> = { requests: 0, completed: 0, failed: 0, timedOut: 0, refused: 0, busy: 0, evicted: 0, malformed: 0, duplicates: 0 };
   #main: DatagramEndpoint | undefined;
   #address: AddressInfo | undefined;
   #nextId = 1;
@@ -159,6 +161,9 @@ export class TftpServer implements Startable {
     const name = checkFileName(p.filename);
     if (!name.ok) return refuse(TftpErrorCode.ACCESS_VIOLATION, 'access-violation', name.message);
     const perAddress = this.#perAddress.get(from.address) ?? 0;
+    // At the cap, the oldest transfer whose client never acknowledged anything gives way
+    // (issue 15 §3: RRQs from 33 addresses locked everyone out with "server busy" for 18 s).
+    if (this.#slots.size >= this.#o.maxTransfers && perAddress < this.#o.maxTransfersPerClient) this.#evictUnheard();
     if (this.#slots.size >= this.#o.maxTransfers || perAddress >= this.#o.maxTransfersPerClient) {
       this.#stats.busy++;
       const message = `server busy: ${this.#slots.size >= this.#o.maxTransfers ? `${this.#o.maxTransfers} transfers running` : `${perAddress} transfers running for ${from.address}`}; try again later`;
@@ -187,6 +192,7 @@ export class TftpServer implements Startable {
       this.#log.log('error', `reading ${name}: ${(err as Error).message}`);
       return refuse(TftpErrorCode.NOT_DEFINED, 'read-failed', 'the server could not read the file');
     }
+    if (slot.evicted) return;
     if (raw === undefined) {
       this.#release(slot);
       return refuse(TftpErrorCode.FILE_NOT_FOUND, 'not-found', 'File not found');
@@ -221,6 +227,10 @@ export class TftpServer implements Startable {
       this.#log.log('error', `transfer ${id}: no socket: ${(err as Error).message}`);
       return refuse(TftpErrorCode.NOT_DEFINED, 'no-socket', 'the server could not open a transfer socket');
     }
+    if (slot.evicted) {
+      await endpoint.close();
+      return;
+    }
     if (this.#lifecycle.state !== 'listening') {
       await endpoint.close();
       this.#release(slot);
@@ -237,6 +247,21 @@ export class TftpServer implements Startable {
       },
     });
     slot.transfer.start();
+  }
+
+  /**
+   * Ends the oldest transfer whose client has not acknowledged anything yet: one still being
+   * prepared (nothing sent) or running without an ACK (it gets ERROR 0).
+   */
+  #evictUnheard(): void {
+    for (const slot of this.#slots.values()) {
+      if (slot.transfer?.heard) continue;
+      this.#stats.evicted++;
+      if (slot.transfer) slot.transfer.abort('server busy');
+      else slot.evicted = true;
+      this.#release(slot);
+      return;
+    }
   }
 
   #release(slot: Slot): void {

@@ -56,6 +56,11 @@ export class ServerTransfer {
     return this.#init.id;
   }
 
+  /** Whether the client has acknowledged anything yet. */
+  get heard(): boolean {
+    return this.#init.session.heard;
+  }
+
   start(): void {
     this.#pump.apply(this.#init.session.start());
   }
