@@ -33,8 +33,9 @@ import { withLabLock } from './lab-lock.js';
  * skip pool keys, and derived files are rewritten from cluster.json on the next open.
  *
  * Every commit holds the lab's write lock (`lab/.lock`, decision 023) and runs on the state as
- * last committed, re-read when another process has moved it on; a commit that finds the file
- * changed under it although it holds the lock fails with `LAB_CONFLICT` and writes nothing.
+ * last committed (its revision is read under the lock, the file re-read when another process
+ * has moved it on); a commit that finds the revision moved under it although it holds the lock
+ * fails with `LAB_CONFLICT` and writes nothing.
  */
 export const LAB_FORMAT_VERSION = 1;
 
@@ -134,6 +135,11 @@ export class Lab {
     return withLabLock(dir, async () => ((await exists(join(dir, 'lab.json'))) ? Lab.open(dir, { ...(o.clock ? { clock: o.clock } : {}), ...(o.keyPoolDir ? { keyPoolDir: o.keyPoolDir } : {}) }) : Lab.#create(dir, o)));
   }
 
+  /** True when the lab draws its keys from the pool shared with other labs (not `--private-keys`). */
+  get sharedKeys(): boolean {
+    return this.#json.keyPool.shared;
+  }
+
   get clusterNames(): string[] {
     return [...this.#json.clusters];
   }
@@ -229,10 +235,10 @@ export class Lab {
     commit: (current, work, operation) => withLabLock(this.dir, async () => {
       await this.#catchUp();
       const path = this.#clusterPath(current.name);
-      const seen = await markOf(path);
-      const latest = seen === this.#marks.get(current.name) ? current : await this.#readCluster(current.name);
+      const seen = await committedRev(path);
+      const latest = seen === current.rev ? current : await this.#readCluster(current.name);
       const { next, value } = await work(latest);
-      if ((await markOf(path)) !== seen) {
+      if ((await committedRev(path)) !== latest.rev) {
         throw new EmulatorError('LAB_CONFLICT', `${path} changed while "${operation}" was being committed, by a writer that did not take the lab lock; nothing was written. Run the command again.`);
       }
       await this.#saveCluster(next);
@@ -240,20 +246,15 @@ export class Lab {
     }, { command: operation }),
   };
 
-  readonly #marks = new Map<string, string>();
-
   #clusterPath(name: string): string {
     return join(this.dir, 'clusters', name, 'cluster.json');
   }
 
   async #readCluster(name: string): Promise<ClusterState> {
     const path = this.#clusterPath(name);
-    const mark = await markOf(path);
-    const state = checkClusterState(parseJson<ClusterState>(await readFile(path, 'utf8').catch((cause: unknown) => {
+    return checkClusterState(parseJson<ClusterState>(await readFile(path, 'utf8').catch((cause: unknown) => {
       throw new EmulatorError('LAB_CORRUPT', `${path} is missing`, { cause });
     }), path), path);
-    this.#marks.set(name, mark);
-    return state;
   }
 
   /** Writes lab.json, then cluster.json (the commit point), then the derived files. Holds the lock. */
@@ -261,7 +262,6 @@ export class Lab {
     await this.#writeLabJson();
     const path = this.#clusterPath(state.name);
     await writeFileAtomic(path, JSON.stringify(state, null, 1) + '\n');
-    this.#marks.set(state.name, await markOf(path));
     await this.#writeViews(state, true);
   }
 
@@ -312,10 +312,17 @@ function corrupt(path: string, why: string): EmulatorError {
   return new EmulatorError('LAB_CORRUPT', `${path}: ${why}`);
 }
 
-/** Identifies one committed version of a file: every atomic write makes a new inode. */
-async function markOf(path: string): Promise<string> {
-  const st = await stat(path, { bigint: true }).catch(() => undefined);
-  return st ? `${st.ino}:${st.size}:${st.mtimeNs}` : '';
+/**
+ * The revision committed in a cluster.json, read from its top-level `"rev"` line (written with
+ * one space of indentation; nested entries' revs are indented deeper). Under the lock every
+ * commit raises it by one, so it identifies the committed state. File identity (inode, size,
+ * mtime) does not: on a file system with coarse timestamps a freed inode is reused by the next
+ * write of the same size within one clock tick, and a concurrent upload was lost that way.
+ */
+async function committedRev(path: string): Promise<number | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const m = text === undefined ? null : /^ "rev": (\d+),?$/m.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -71,6 +71,7 @@ export type OperationErrorCode =
   | 'LAB_CORRUPT'
   | 'LAB_BUSY'
   | 'LAB_CONFLICT'
+  | 'LAB_POOLED_KEYS'
   | 'CLUSTER_NOT_FOUND'
   | 'CLUSTER_EXISTS'
   | 'NODE_NOT_FOUND'

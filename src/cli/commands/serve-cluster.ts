@@ -13,6 +13,7 @@ interface ServeClusterFlags {
   cluster?: string;
   node?: string[];
   host?: string;
+  allowPooledKeys?: boolean;
   tftpPort: string;
   httpPort: string;
   tvsPort: string;
@@ -39,6 +40,7 @@ export function addServeCluster(serve: Command, ctx: CliContext): void {
     .option('--cluster <name>', 'cluster in the lab (needed when it has several)')
     .option('--node <host...>', 'serve only these nodes (default: all)')
     .option('--host <addr>', "bind this address instead of each node's own (one node only; 0.0.0.0 for real phones)")
+    .option('--allow-pooled-keys', 'serve a lab whose private keys come from the shared key pool on a non-loopback --host anyway')
     .option('--tftp-port <n>', 'TFTP port', String(p.tftp))
     .option('--http-port <n>', 'HTTP file service port', String(p.http))
     .option('--tvs-port <n>', 'TVS port', String(p.tvs))
@@ -71,6 +73,13 @@ async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number>
   };
   const pollMs = int(o.pollMs, '--poll-ms', 50, 3_600_000);
   const lab = await Lab.open(labDir(o));
+  if (o.host && !isLoopback(o.host) && lab.sharedKeys) {
+    // Pooled keys are the same in every lab on this machine and in ~/.cache/trustlab/keypool:
+    // fine on loopback, wrong for a cluster real phones on a real network trust (decision 025).
+    const message = `the lab's private keys come from the shared key pool (${process.env.TRUSTLAB_KEYPOOL ?? '~/.cache/trustlab/keypool'}), which other labs on this machine hold too; a cluster that real phones on ${o.host} trust needs keys of its own. Create the lab with \`trustlab cluster init NAME --private-keys\`, or pass --allow-pooled-keys to serve it anyway.`;
+    if (!o.allowPooledKeys) throw new EmulatorError('LAB_POOLED_KEYS', message);
+    io.err(`WARNING: ${message}\n`);
+  }
   const live = await LiveCluster.open(lab, o.cluster);
   const cluster = live.get();
   for (const n of o.node ?? []) cluster.node(n);
@@ -169,4 +178,9 @@ export function describe(e: ClusterServiceEvent, verbose: boolean): string | und
 
 function jsonBytes(_k: string, v: unknown): unknown {
   return v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
