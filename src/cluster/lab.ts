@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import {
   CertificateAuthority, createEnterpriseCa, createManufacturingCas, KeyPool, sharedKeyPoolDir,
   type StoredCa,
@@ -38,6 +39,9 @@ import { withLabLock } from './lab-lock.js';
  * fails with `LAB_CONFLICT` and writes nothing.
  */
 export const LAB_FORMAT_VERSION = 1;
+
+/** How often a {@link Lab.live} getter looks for another process's commit, in ms. */
+export const LIVE_RECHECK_MS = 200;
 
 export interface LabJson {
   format: 'trustlab-lab';
@@ -178,17 +182,22 @@ export class Lab {
   }
 
   /**
-   * A getter for a cluster that re-reads cluster.json when another process has changed it
-   * (a `trustlab serve` sees `trustlab cert regenerate` run in another terminal). Costs one
-   * `stat` per call.
+   * A getter for a cluster that re-reads cluster.json when another process has committed to it
+   * (a `trustlab serve` sees `trustlab cert regenerate` run in another terminal). It looks at the
+   * committed revision, not the file's mtime and size, which two commits within one timestamp
+   * tick can leave unchanged (decision 023), and at most every {@link LIVE_RECHECK_MS} of real
+   * time: `serve tftp --lab` calls it per request, and a file read per request would cost a
+   * fleet's boot dearly. Real time, not the lab clock: this paces I/O on a file other processes write.
    */
   live(name?: string): () => Promise<Cluster> {
-    let seen = '';
+    let seen: number | undefined;
+    let checkedAt = -Infinity;
     let current: Promise<Cluster> | undefined;
     return async () => {
+      if (current && performance.now() - checkedAt < LIVE_RECHECK_MS) return current;
+      checkedAt = performance.now();
       const chosen = (await this.cluster(name)).name;
-      const st = await stat(join(this.dir, 'clusters', chosen, 'cluster.json')).catch(() => undefined);
-      const mark = st ? `${st.mtimeMs}:${st.size}` : '';
+      const mark = await committedRev(this.#clusterPath(chosen));
       if (!current || mark !== seen) {
         if (current && mark !== seen) this.#clusters.delete(chosen);
         seen = mark;

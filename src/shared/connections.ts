@@ -21,7 +21,7 @@ export interface ConnectionTrackerOptions {
   clock: Clock;
   idleTimeoutMs: number;
   maxConnections: number;
-  /** Default: half of `maxConnections` (at least 1). */
+  /** Default: {@link defaultSourceShare} of `maxConnections`. */
   maxPerSource?: number;
   /** Default: `idleTimeoutMs`. */
   firstMessageTimeoutMs?: number;
@@ -30,10 +30,14 @@ export interface ConnectionTrackerOptions {
   onEvict?: (socket: Socket) => void;
 }
 
+/** Connections one source address may hold by default: half the budget, at least one. */
+export function defaultSourceShare(maxConnections: number): number {
+  return Math.max(1, Math.floor(maxConnections / 2));
+}
+
 interface Tracked {
   timer: TimerHandle;
   source: string;
-  proven: boolean;
 }
 
 export class ConnectionTracker {
@@ -42,8 +46,12 @@ export class ConnectionTracker {
   readonly #firstMs: number;
   readonly #max: number;
   readonly #perSource: number;
-  /** Insertion order is accept order: the first unproven entry is the oldest. */
   readonly #open = new Map<Socket, Tracked>();
+  /**
+   * Connections that have not completed a message, in accept order: the first is the one to
+   * evict, found without walking the proven ones (a registrar may hold tens of thousands).
+   */
+  readonly #unproven = new Set<Socket>();
   readonly #bySource = new Map<string, number>();
   readonly #onIdle: (socket: Socket) => void;
   readonly #onEvict: (socket: Socket) => void;
@@ -57,7 +65,7 @@ export class ConnectionTracker {
     this.#idleMs = options.idleTimeoutMs;
     this.#firstMs = options.firstMessageTimeoutMs ?? options.idleTimeoutMs;
     this.#max = options.maxConnections;
-    this.#perSource = options.maxPerSource ?? Math.max(1, Math.floor(options.maxConnections / 2));
+    this.#perSource = options.maxPerSource ?? defaultSourceShare(options.maxConnections);
     this.#onIdle = options.onIdle ?? (() => undefined);
     this.#onEvict = options.onEvict ?? (() => undefined);
   }
@@ -81,7 +89,8 @@ export class ConnectionTracker {
     if ((this.#bySource.get(source) ?? 0) >= this.#perSource) return this.#reject(socket);
     if (this.#open.size >= this.#max && !this.#evictOne()) return this.#reject(socket);
     this.#accepted++;
-    this.#open.set(socket, { timer: this.#arm(socket, this.#firstMs), source, proven: false });
+    this.#open.set(socket, { timer: this.#arm(socket, this.#firstMs), source });
+    this.#unproven.add(socket);
     this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
     socket.once('close', () => this.#forget(socket));
     return true;
@@ -91,7 +100,7 @@ export class ConnectionTracker {
   progress(socket: Socket): void {
     const t = this.#open.get(socket);
     if (!t) return;
-    t.proven = true;
+    this.#unproven.delete(socket);
     this.#clock.clearTimeout(t.timer);
     t.timer = this.#arm(socket, this.#idleMs);
   }
@@ -111,15 +120,14 @@ export class ConnectionTracker {
   }
 
   #evictOne(): boolean {
-    for (const [socket, t] of this.#open) {
-      if (t.proven) continue;
-      this.#evicted++;
-      this.#forget(socket);
-      this.#onEvict(socket);
-      socket.destroy();
-      return true;
-    }
-    return false;
+    const oldest = this.#unproven.values().next();
+    if (oldest.done) return false;
+    const socket = oldest.value;
+    this.#evicted++;
+    this.#forget(socket);
+    this.#onEvict(socket);
+    socket.destroy();
+    return true;
   }
 
   #forget(socket: Socket): void {
@@ -127,6 +135,7 @@ export class ConnectionTracker {
     if (!t) return;
     this.#clock.clearTimeout(t.timer);
     this.#open.delete(socket);
+    this.#unproven.delete(socket);
     const n = (this.#bySource.get(t.source) ?? 1) - 1;
     if (n > 0) this.#bySource.set(t.source, n);
     else this.#bySource.delete(t.source);

@@ -6,7 +6,7 @@ import { EmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
 import { onAbort, ServerLifecycle, type ListenOptions, type ServerState, type Startable } from '../shared/lifecycle.js';
 import { SIP_FIRST_REQUEST_TIMEOUT_MS, SIP_HANDSHAKE_TIMEOUT_MS, SIP_IDLE_TIMEOUT_MS, SIP_MAX_CONNECTIONS, SIP_TCP_PORT, SIP_TLS_PORT } from './constants.js';
-import { ConnectionTracker, listenOn, remoteOf } from '../shared/connections.js';
+import { ConnectionTracker, defaultSourceShare, listenOn, remoteOf } from '../shared/connections.js';
 import type { SipEvent, SipRefusal } from './events.js';
 import { HandshakeTap, type TapVerdict } from './handshake-tap.js';
 import { DEFAULT_SIP_LIMITS, type SipLimits } from './parser.js';
@@ -94,7 +94,7 @@ export class SipRegistrar implements Startable {
       idleTimeoutMs: options.idleTimeoutMs ?? SIP_IDLE_TIMEOUT_MS,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? SIP_HANDSHAKE_TIMEOUT_MS,
       maxConnections: options.maxConnections ?? SIP_MAX_CONNECTIONS,
-      maxPerSource: options.maxPerSource ?? Math.max(1, Math.floor((options.maxConnections ?? SIP_MAX_CONNECTIONS) / 2)),
+      maxPerSource: options.maxPerSource ?? defaultSourceShare(options.maxConnections ?? SIP_MAX_CONNECTIONS),
       firstRequestTimeoutMs: options.firstRequestTimeoutMs ?? SIP_FIRST_REQUEST_TIMEOUT_MS,
       limits: { ...DEFAULT_SIP_LIMITS, ...options.limits },
       tls13: options.tls13 ?? false,
