@@ -1,9 +1,10 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import {
-  anchorOfRecord, decodeSignedFile, decodeTrustList, parseSignedFile, PHONE_ITL_SIZE_LIMIT, Role, verifySignedFile, verifyTrustList,
+  anchorOfCertificate, anchorOfRecord, decodeSignedFile, decodeTrustList, parseSignedFile, PHONE_ITL_SIZE_LIMIT, Role, verifySignedFile, verifyTrustList,
   type TrustAnchor, type TrustList,
 } from '../../src/trustlist/index.js';
 import { DecodeError } from '../../src/shared/errors.js';
+import { parseCertificate } from '../../src/pki/index.js';
 import { decodeDeviceConfig, type DeviceConfig } from '../../src/config/index.js';
 import type { Flash, TrustListKind } from './types.js';
 
@@ -145,6 +146,14 @@ export function signerRecord(list: TrustList): Uint8Array | undefined {
   return list.records.find((r) => r.role === Role.SAST && r.certificate && r.serial && Buffer.from(r.serial).toString('hex') === serial)?.certificate;
 }
 
+function vouchedAnchor(der: Uint8Array): TrustAnchor[] {
+  try {
+    return [anchorOfCertificate(parseCertificate(der))];
+  } catch {
+    return [];
+  }
+}
+
 /** The roles a config signer needs (CFG-2). */
 export const CONFIG_SIGNER_ROLES = [Role.TFTP, Role.CCM_TFTP];
 
@@ -169,7 +178,8 @@ export function decideConfig(bytes: Uint8Array, signed: boolean, flash: Flash, v
     }
     if (!trustsOnFirstUse(flash)) {
       const trusted = [...anchors(installedCtl(flash), [Role.CCM_TFTP, Role.TFTP]), ...anchors(installedItl(flash), CONFIG_SIGNER_ROLES)];
-      const extra = (vouched ?? []).map((der) => ({ der, serial: new Uint8Array(0) }));
+      // A vouched certificate counts as the signer only under the identity it carries (decision 026).
+      const extra = (vouched ?? []).flatMap((der) => vouchedAnchor(der));
       const v = verifySignedFile(bytes, [...trusted, ...extra]);
       if (!v.valid) {
         if (v.reason === 'SIGNER_NOT_TRUSTED' && !vouched) return { kind: 'ask-tvs', subject: parseSignedFile(bytes).file.header.signerName };

@@ -13,8 +13,12 @@ import { parseForVerification, type DecodeLimits } from './list.js';
  *
  * Who may have signed:
  * - With `trusted` anchors (the caller's trust: a certificate given on the command line, or a
- *   phone's installed ITL/CTL records), only they count. A file that verifies only under its own
- *   SAST record is `SIGNER_NOT_TRUSTED`.
+ *   phone's installed ITL/CTL records), only an anchor whose *identity* the header names counts:
+ *   serial (tag 5), issuer (tag 6) and signer name (tag 4). A trusted key inside a certificate
+ *   the header does not name proves nothing about who the file says signed it
+ *   (docs/decisions/026-trust-by-certificate.md). No named anchor: `SIGNER_NOT_TRUSTED`; a named
+ *   anchor under which the signature fails: `SIGNATURE_INVALID` (SC-22: a known signer with bad
+ *   bytes is rejected, never sent to TVS).
  * - Without anchors, the file's own SAST records are tried (self-consistency), first those whose
  *   serial and issuer match header tags 5/6 (certutils' rule), then the rest (Cisco's reference
  *   parser tries each SAST record — SCFParser output, formats.md §1.7). A signature that only
@@ -37,6 +41,8 @@ export interface TrustAnchor {
   der: Uint8Array;
   serial: Uint8Array;
   issuerName?: string;
+  /** The certificate's subject, matched against header tag 4 (signer name). */
+  subjectName?: string;
 }
 
 export interface VerifyResult {
@@ -57,13 +63,18 @@ export interface VerifyOptions extends DecodeLimits {
 }
 
 export function anchorOfCertificate(c: CertificateInfo): TrustAnchor {
-  return { der: c.der, serial: c.serial, issuerName: c.issuerCucm };
+  return { der: c.der, serial: c.serial, issuerName: c.issuerCucm, subjectName: c.subjectCucm };
 }
 
 /** An anchor from a trust-list record, or `undefined` for a placeholder without certificate. */
 export function anchorOfRecord(r: TrustListRecord): TrustAnchor | undefined {
   if (!r.certificate) return undefined;
-  return { der: r.certificate, serial: r.serial ?? new Uint8Array(0), ...(r.issuer !== undefined ? { issuerName: r.issuer } : {}) };
+  return {
+    der: r.certificate,
+    serial: r.serial ?? new Uint8Array(0),
+    ...(r.issuer !== undefined ? { issuerName: r.issuer } : {}),
+    ...(r.subject !== undefined ? { subjectName: r.subject } : {}),
+  };
 }
 
 interface Candidate {
@@ -97,8 +108,17 @@ export function recordCandidates(h: TrustListHeader, records: ReadonlyArray<Trus
   return sortByMatch(out);
 }
 
-function anchorCandidates(h: TrustListHeader, anchors: readonly TrustAnchor[], cache: PublicKeyCache): Candidate[] {
-  return sortByMatch(anchors.map((a, index) => ({ source: 'trusted' as const, index, key: cache.fromCertificate(a.der), headerMatch: matchesHeader(h, a.serial, a.issuerName) })));
+/** An anchor is the signer the header names when serial, issuer and subject all agree. */
+function namesAnchor(h: TrustListHeader, a: TrustAnchor): boolean {
+  return matchesHeader(h, a.serial, a.issuerName) && (a.subjectName === undefined || sameName(a.subjectName, h.signerName));
+}
+
+function anchorCandidates(h: TrustListHeader, anchors: readonly TrustAnchor[], cache: PublicKeyCache, named: boolean): Candidate[] {
+  const out: Candidate[] = [];
+  anchors.forEach((a, index) => {
+    if (namesAnchor(h, a) === named) out.push({ source: 'trusted', index, key: cache.fromCertificate(a.der), headerMatch: named });
+  });
+  return out;
 }
 
 /** The signed bytes as two views (before and after the signature element); hashing them in
@@ -139,17 +159,21 @@ export function verifyHeaderSignature(
   const data: SignedParts = [bytes.subarray(0, signatureOffset), bytes.subarray(signatureOffset + ELEMENT_OVERHEAD + header.signature.length)];
   const own = sources.records ? recordCandidates(header, sources.records, cache) : [];
   if (sources.trusted) {
-    const anchors = anchorCandidates(header, sources.trusted, cache);
-    const hit = tryCandidates(anchors, digest, data, header.signature);
+    const hit = tryCandidates(anchorCandidates(header, sources.trusted, cache, true), digest, data, header.signature);
     if (hit) {
       const der = sources.trusted[hit.index]!.der;
       const record = sources.records?.findIndex((r) => r?.certificate !== undefined && bytesEqual(r.certificate, der)) ?? -1;
       return ok(hit, digest, record >= 0 ? record : null);
     }
-    if (!anchors.some((a) => a.headerMatch) || tryCandidates(own, digest, data, header.signature)) {
-      return fail('SIGNER_NOT_TRUSTED', `the file is signed by ${header.signerName || '(no name)'} (serial ${hexOf(header.signerSerial)}), which is not among the trusted certificates`);
+    if (sources.trusted.some((a) => namesAnchor(header, a))) {
+      return fail('SIGNATURE_INVALID', `the signature does not verify under the trusted certificate the header names (${signerText(header)})`);
     }
-    return fail('SIGNATURE_INVALID', 'the signature does not verify under the trusted certificate the header names');
+    // Said only to explain the refusal: the key of another trusted certificate made the signature.
+    const sameKey = tryCandidates(anchorCandidates(header, sources.trusted, cache, false), digest, data, header.signature);
+    const why = sameKey
+      ? `; the signature verifies under the key of trusted certificate ${sources.trusted[sameKey.index]!.subjectName ?? `#${sameKey.index + 1}`} (serial ${hexOf(sources.trusted[sameKey.index]!.serial)}), but phones trust a signer by the name and serial the header gives, not by key`
+      : '';
+    return fail('SIGNER_NOT_TRUSTED', `the file is signed by ${signerText(header)}, which is not among the trusted certificates${why}`);
   }
   if (own.length === 0) return fail('SIGNER_NOT_FOUND', 'the file has no SAST record to verify its signature with; pass a trusted certificate');
   const hit = tryCandidates(own, digest, data, header.signature);
@@ -166,6 +190,10 @@ function ok(c: Candidate, digest: DigestName, record: number | null): VerifyResu
 
 function describe(c: Candidate, record: number | null): NonNullable<VerifyResult['signer']> {
   return { source: c.source, index: c.index, headerMatch: c.headerMatch, record };
+}
+
+function signerText(h: TrustListHeader): string {
+  return `${h.signerName || '(no name)'} (serial ${hexOf(h.signerSerial)}, issuer ${h.signerIssuer || '(none)'})`;
 }
 
 function hexOf(b: Uint8Array): string {
