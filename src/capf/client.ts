@@ -150,6 +150,7 @@ function notAMessage(r: Exclude<InboxResult, { kind: 'message' }>, waitingFor: s
     case 'timeout': return { status: 'timeout', waitingFor };
     case 'closed': return { status: 'protocol-error', detail: `server closed while waiting for ${waitingFor}` };
     case 'malformed': return { status: 'protocol-error', detail: `${r.error.code}: ${r.error.message}` };
+    case 'superseded': return { status: 'protocol-error', detail: `session superseded while waiting for ${waitingFor}` };
   }
 }
 

@@ -26,7 +26,9 @@ export type CapfRefusal =
   | 'issue failed'
   | 'store failed'
   | 'delete failed'
-  | 'too many connections';
+  | 'too many connections'
+  /** Another session of the same device authenticated; the older one is ended (one per device). */
+  | 'superseded';
 
 export type CapfEvent =
   /** A phone passed authentication; the server now runs `operation`. */

@@ -10,7 +10,9 @@ export type InboxResult =
   | { kind: 'message'; message: CapfMessage }
   | { kind: 'timeout' }
   | { kind: 'closed' }
-  | { kind: 'malformed'; error: DecodeError };
+  | { kind: 'malformed'; error: DecodeError }
+  /** A newer session of the same device took over (the server ends this one). */
+  | { kind: 'superseded' };
 
 /**
  * The queue between a socket's framer and a session written as straight-line async code (both
@@ -39,6 +41,11 @@ export class CapfInbox {
   /** The peer closed; every later `next()` reports it. */
   close(): void {
     this.#end({ kind: 'closed' });
+  }
+
+  /** A newer session for the same device replaces this one; every later `next()` reports it. */
+  supersede(): void {
+    this.#end({ kind: 'superseded' });
   }
 
   #end(r: InboxResult): void {

@@ -49,6 +49,8 @@ export class CapfServer extends TrackedServer {
   readonly #trust = new TrustAnchorCache();
   #context: { certPem: string; keyPem: string; context: SecureContext } | undefined;
   #nextSession: number;
+  /** The one live authenticated session of each device (session.ts `claim`). */
+  readonly #byDevice = new Map<string, { sessionId: number; inbox: CapfInbox }>();
 
   constructor(options: CapfServerOptions) {
     super('CapfServer', {
@@ -122,6 +124,7 @@ export class CapfServer extends TrackedServer {
     const sessionId = this.#nextSession;
     this.#nextSession = (this.#nextSession + 1) >>> 0;
     const inbox = new CapfInbox(this.#o.clock);
+    let claimed: string | undefined;
     const framer = new CapfFramer({ maxFrameBytes: this.#o.maxFrameBytes });
     tls.on('data', (chunk: Buffer) => {
       try {
@@ -147,8 +150,14 @@ export class CapfServer extends TrackedServer {
       send: (m) => {
         if (!tls.destroyed && tls.writable) tls.write(encodeCapfMessage(m));
       },
+      claim: (deviceName) => {
+        claimed = deviceName;
+        this.#byDevice.get(deviceName)?.inbox.supersede();
+        this.#byDevice.set(deviceName, { sessionId, inbox });
+      },
       emit: (e) => this.events.emit(e),
     }).finally(() => {
+      if (claimed !== undefined && this.#byDevice.get(claimed)?.sessionId === sessionId) this.#byDevice.delete(claimed);
       // capfd closes after END_SESSION; the idle timer destroys a peer that never closes its side.
       this.tracker.touch(raw);
       tls.end();

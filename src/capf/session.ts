@@ -31,6 +31,12 @@ import { CapfAuthType, CapfCertificateType, CapfCommand, CapfCurve, CapfHash, Ca
  *
  * AUTH_REQ carries AUTH_TYPE 0 as capfd's does: the server cannot know the device before
  * AUTH_RESP names it, and the phone answers from its own `capfAuthMode` (CAPF-2).
+ *
+ * Every state has its own bound ({@link CAPF_STATE_BOUND}), so that no peer holds a slot longer
+ * than the state it is in allows: only an authenticated device with an install pending may wait
+ * for key generation, REQUEST_IN_PROGRESS does not extend that wait, and a device has at most one
+ * session (`claim`: a newer authenticated session supersedes the older one, as a phone that
+ * reconnects must not wait for its own stale session to time out).
  */
 export interface CapfSessionContext {
   sessionId: number;
@@ -44,11 +50,31 @@ export interface CapfSessionContext {
   inbox: CapfInbox;
   /** Writes one whole message in a single socket write. */
   send(message: CapfMessage): void;
+  /** Called once the device has authenticated: the server ends any other session of this device. */
+  claim?(deviceName: string): void;
   emit(event: CapfEvent): void;
 }
 
 /** How a session ended, for the server's bookkeeping. */
 export type CapfSessionResult = { ok: true; reason: number } | { ok: false; refusal: CapfRefusal };
+
+/**
+ * How long each session state may wait for the phone (issue 15 §8). Key generation is the only
+ * long one: "on slow models this can take 30 minutes or more" (CAPF-3); every other state is one
+ * round trip.
+ */
+export const CAPF_STATE_BOUND = {
+  'auth': 'idleTimeoutMs',
+  'key-gen': 'keyGenTimeoutMs',
+  'store': 'idleTimeoutMs',
+  'delete': 'idleTimeoutMs',
+  'fetch': 'idleTimeoutMs',
+} as const satisfies Record<string, 'idleTimeoutMs' | 'keyGenTimeoutMs'>;
+export type CapfSessionState = keyof typeof CAPF_STATE_BOUND;
+
+function boundOf(ctx: CapfSessionContext, state: CapfSessionState): number {
+  return ctx[CAPF_STATE_BOUND[state]];
+}
 
 class Refusal {
   constructor(readonly reason: CapfRefusal, readonly endReason: number | null, readonly detail?: string, readonly failure?: CapfFailure) {}
@@ -65,13 +91,14 @@ export async function runCapfSession(ctx: CapfSessionContext): Promise<CapfSessi
   };
   try {
     send(CapfCommand.AuthReq, { version: CAPF_PROTOCOL_VERSION, authType: CapfAuthType.None });
-    const auth = await expect(ctx, CapfCommand.AuthResp, ctx.idleTimeoutMs);
+    const auth = await expect(ctx, CapfCommand.AuthResp, boundOf(ctx, 'auth'));
     if (auth.version !== CAPF_PROTOCOL_VERSION) throw new Refusal('unsupported version', CapfReason.InvalidElement, `VERSION ${auth.version ?? 'missing'}`);
     if (auth.deviceName === undefined || auth.deviceName === '') throw new Refusal('missing device name', CapfReason.InvalidElement);
     deviceName = auth.deviceName;
     device = ctx.authority.device(deviceName);
     if (!device) throw new Refusal('unknown device', CapfReason.UnknownDevice);
     const certificateType = authenticate(ctx, device, deviceName, auth);
+    ctx.claim?.(deviceName);
     ctx.emit({
       type: 'capf.session', sessionId: ctx.sessionId, deviceName, authMode: device.authMode, operation: device.operation,
       ...(certificateType ? { certificateType } : {}), remote: ctx.remote,
@@ -84,7 +111,7 @@ export async function runCapfSession(ctx: CapfSessionContext): Promise<CapfSessi
         return await install(ctx, device, deviceName, send, end);
       case 'delete': {
         send(CapfCommand.DeleteCertReq);
-        const r = await expect(ctx, CapfCommand.DeleteCertResp, ctx.idleTimeoutMs);
+        const r = await expect(ctx, CapfCommand.DeleteCertResp, boundOf(ctx, 'delete'));
         if (r.reason !== CapfReason.UpdateCertificate) throw new Refusal('delete failed', CapfReason.NoAction, `DELETE_CERT_RESP reason ${r.reason ?? 'missing'}`, 'Phone Communication Failure');
         ctx.authority.recordLsc(deviceName, null);
         ctx.emit({ type: 'capf.deleted', sessionId: ctx.sessionId, deviceName, remote: ctx.remote });
@@ -93,7 +120,7 @@ export async function runCapfSession(ctx: CapfSessionContext): Promise<CapfSessi
       }
       case 'fetch': {
         send(CapfCommand.FetchCertReq);
-        const r = await expect(ctx, CapfCommand.FetchCertResp, ctx.idleTimeoutMs);
+        const r = await expect(ctx, CapfCommand.FetchCertResp, boundOf(ctx, 'fetch'));
         const ok = r.reason === CapfReason.UpdateCertificate && r.certificate !== undefined;
         ctx.emit({
           type: 'capf.fetched', sessionId: ctx.sessionId, deviceName, certificate: ok ? new Uint8Array(r.certificate!.der) : null,
@@ -126,6 +153,8 @@ async function expect(ctx: CapfSessionContext, command: number, timeoutMs: numbe
     case 'timeout': throw new Refusal('timeout', CapfReason.InvalidElement, `waiting for ${capfCommandName(command)}`, 'Phone Communication Failure');
     case 'closed': throw new Refusal('peer closed', null, `waiting for ${capfCommandName(command)}`, 'Phone Communication Failure');
     case 'malformed': throw new Refusal('malformed message', CapfReason.InvalidElement, `${r.error.code}: ${r.error.message}`, 'Phone Communication Failure');
+    // The device's newer session carries on; this one records no status of its own.
+    case 'superseded': throw new Refusal('superseded', null, `waiting for ${capfCommandName(command)}; a newer session of this device took over`);
     case 'message': break;
   }
   const m = r.message;
@@ -196,9 +225,12 @@ async function install(ctx: CapfSessionContext, device: CapfDevice, deviceName: 
     ? { keyType: CapfKeyType.Rsa, keySize: spec.bits }
     : { keyType: CapfKeyType.Ec, curve: spec.curve === 'P-256' ? CapfCurve.P256 : CapfCurve.P384 });
   let resp: CapfFields & { command: number };
+  // One deadline for the whole state: REQUEST_IN_PROGRESS says the phone is alive, not that it
+  // may wait longer (a peer repeating it every 44 minutes held its slot forever).
+  const deadline = ctx.clock.now() + boundOf(ctx, 'key-gen');
   for (;;) {
     try {
-      resp = await expect(ctx, CapfCommand.KeyGenResp, ctx.keyGenTimeoutMs, [CapfCommand.RequestInProgress]);
+      resp = await expect(ctx, CapfCommand.KeyGenResp, Math.max(0, deadline - ctx.clock.now()), [CapfCommand.RequestInProgress]);
     } catch (err) {
       if (err instanceof Refusal && err.reason === 'timeout') throw new Refusal('timeout', CapfReason.InvalidElement, err.detail, 'Key Generation Timeout');
       throw err;
@@ -221,7 +253,7 @@ async function install(ctx: CapfSessionContext, device: CapfDevice, deviceName: 
     throw new Refusal('issue failed', CapfReason.InvalidElement, (err as Error).message, 'CA Communication Failure');
   }
   send(CapfCommand.StoreCertReq, { certificateType: CapfCertificateType.Lsc, certificate: { type: CapfCertificateType.Lsc, der: lsc } });
-  const stored = await expect(ctx, CapfCommand.StoreCertResp, ctx.idleTimeoutMs);
+  const stored = await expect(ctx, CapfCommand.StoreCertResp, boundOf(ctx, 'store'));
   if (stored.reason !== CapfReason.UpdateCertificate) {
     throw new Refusal('store failed', CapfReason.InvalidElement, `STORE_CERT_RESP reason ${stored.reason ?? 'missing'}`, 'Phone Communication Failure');
   }
