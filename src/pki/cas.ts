@@ -176,6 +176,9 @@ export interface SignCsrOptions {
   /** Drop these key usages from the issued certificate (a CA template that strips bits). */
   dropKeyUsage?: readonly string[];
   serial?: Uint8Array;
+  /** Where the CA publishes revocation: AIA OCSP and CRL Distribution Point URLs. */
+  ocspUrls?: readonly string[];
+  crlUrls?: readonly string[];
 }
 
 /** Signs a CSR, copying the extensions it requests (as an enterprise CA template would). */
@@ -194,5 +197,7 @@ export async function signCsr(ca: CertificateAuthority, csr: CsrInfo, o: SignCsr
     ...(e.dnsNames.length ? { dnsNames: e.dnsNames } : {}),
     ...(e.basicConstraints?.ca ? { ca: e.basicConstraints.pathLength === null ? {} : { pathLength: e.basicConstraints.pathLength } } : {}),
     ...(o.serial ? { serial: o.serial } : {}),
+    ...(o.ocspUrls?.length ? { ocspUrls: o.ocspUrls } : {}),
+    ...(o.crlUrls?.length ? { crlUrls: o.crlUrls } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  BasicConstraints, ExtendedKeyUsage, id_ce_basicConstraints, id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName,
-  KeyUsage, SubjectAlternativeName, type Extensions,
+  AuthorityInfoAccessSyntax, BasicConstraints, CRLDistributionPoints, ExtendedKeyUsage, id_ce_basicConstraints, id_ce_cRLDistributionPoints,
+  id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName, id_pe_authorityInfoAccess, KeyUsage, SubjectAlternativeName, type Extensions,
 } from '@peculiar/asn1-x509';
 
 /**
@@ -25,10 +25,15 @@ export interface CertificateExtensions {
   dnsNames: string[];
   uris: string[];
   basicConstraints: { ca: boolean; pathLength: number | null } | null;
+  /** AIA id-ad-ocsp URIs and CRL Distribution Point URIs (revocation checking reads them). */
+  ocspUrls: string[];
+  crlUrls: string[];
 }
 
+const ID_AD_OCSP = '1.3.6.1.5.5.7.48.1';
+
 export function parseExtensions(exts: Extensions | undefined): CertificateExtensions {
-  const out: CertificateExtensions = { keyUsage: null, extendedKeyUsage: null, dnsNames: [], uris: [], basicConstraints: null };
+  const out: CertificateExtensions = { keyUsage: null, extendedKeyUsage: null, dnsNames: [], uris: [], basicConstraints: null, ocspUrls: [], crlUrls: [] };
   for (const e of exts ?? []) {
     const v = e.extnValue.buffer;
     switch (e.extnID) {
@@ -42,6 +47,16 @@ export function parseExtensions(exts: Extensions | undefined): CertificateExtens
         for (const gn of AsnConvert.parse(v, SubjectAlternativeName)) {
           if (gn.dNSName !== undefined) out.dnsNames.push(gn.dNSName);
           if (gn.uniformResourceIdentifier !== undefined) out.uris.push(gn.uniformResourceIdentifier);
+        }
+        break;
+      case id_pe_authorityInfoAccess:
+        for (const ad of AsnConvert.parse(v, AuthorityInfoAccessSyntax)) {
+          if (ad.accessMethod === ID_AD_OCSP && ad.accessLocation.uniformResourceIdentifier) out.ocspUrls.push(ad.accessLocation.uniformResourceIdentifier);
+        }
+        break;
+      case id_ce_cRLDistributionPoints:
+        for (const dp of AsnConvert.parse(v, CRLDistributionPoints)) {
+          for (const gn of dp.distributionPoint?.fullName ?? []) if (gn.uniformResourceIdentifier) out.crlUrls.push(gn.uniformResourceIdentifier);
         }
         break;
       case id_ce_basicConstraints: {

@@ -20,6 +20,12 @@ export interface ExtensionSpec {
   extendedKeyUsage?: readonly string[];
   dnsNames?: readonly string[];
   uris?: readonly string[];
+  /** Authority Information Access: OCSP responder URLs (RFC 5280 §4.2.2.1). */
+  ocspUrls?: readonly string[];
+  /** CRL Distribution Points, as full-name URIs (RFC 5280 §4.2.1.13). */
+  crlUrls?: readonly string[];
+  /** id-pkix-ocsp-nocheck: a delegated OCSP responder's own certificate is not checked (RFC 6960 §4.2.2.2.1). */
+  ocspNoCheck?: boolean;
 }
 
 export interface IssueOptions extends ExtensionSpec {
@@ -117,6 +123,9 @@ export async function buildExtensions(x509: typeof X509, o: ExtensionSpec, subje
     ...(o.uris ?? []).map((value) => ({ type: 'url' as const, value })),
   ];
   if (altNames.length) out.push(new x509.SubjectAlternativeNameExtension(altNames, false));
+  if (o.ocspUrls?.length) out.push(new x509.AuthorityInfoAccessExtension({ ocsp: o.ocspUrls.map((value) => new x509.GeneralName('url', value)) }, false));
+  if (o.crlUrls?.length) out.push(new x509.CRLDistributionPointsExtension([...o.crlUrls], false));
+  if (o.ocspNoCheck) out.push(new x509.Extension('1.3.6.1.5.5.7.48.1.5', false, new Uint8Array([0x05, 0x00])));
   out.push(await x509.SubjectKeyIdentifierExtension.create(subjectKey as unknown as CryptoKeyLike, false));
   if (issuerKey) out.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKey as unknown as CryptoKeyLike, false));
   return out;

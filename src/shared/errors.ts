@@ -42,7 +42,11 @@ export type DecodeErrorCode =
   | 'XML_TOO_LARGE'
   | 'TFTP_MALFORMED'
   | 'TFTP_UNKNOWN_OPCODE'
-  | 'TFTP_REQUEST_TOO_LONG';
+  | 'TFTP_REQUEST_TOO_LONG'
+  | 'OCSP_MALFORMED'
+  | 'OCSP_TOO_LARGE'
+  | 'CRL_MALFORMED'
+  | 'CRL_TOO_LARGE';
 
 /** Codes raised by builders, PKI helpers, file access and argument checks. */
 export type OperationErrorCode =
@@ -113,7 +117,9 @@ export type OperationErrorCode =
   | 'STEP_NOT_SETTLED'
   | 'INVALID_TRANSITION'
   | 'RUN_NOT_FOUND'
-  | 'FINDING_INVALID';
+  | 'FINDING_INVALID'
+  | 'CA_NOT_ISSUER'
+  | 'CA_ALREADY_REVOKED';
 
 export type ErrorCode = DecodeErrorCode | OperationErrorCode;
 

@@ -1,22 +1,19 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { checkFileName, type FileProvider } from '../../tftp-sim/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { EmulatorError, isEmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
-import { onAbort, ServerLifecycle, type ListenOptions, type ServerState, type Startable } from '../shared/lifecycle.js';
+import type { Startable } from '../shared/lifecycle.js';
 import { nullLogger, type Logger } from '../shared/logger.js';
-import { ConnectionTracker } from '../shared/connections.js';
+import { HttpListener, HttpService, sendText, type HttpListenOptions } from '../shared/http-listener.js';
 
 /**
  * Deadlines per connection (issue 15 §4: 256 idle connections blocked downloads for 22–32 s,
  * because Node checks `headersTimeout` only every 30 s and refuses connections over
- * `maxConnections`). The request head must be complete 10 s after the accept, a kept-alive
- * connection may sit 60 s between requests, and at the cap a newcomer evicts the oldest
- * connection that has not sent a request (decision 024).
+ * `maxConnections`): see {@link HttpListener}.
  */
-export const HTTP_FIRST_REQUEST_TIMEOUT_MS = 10_000;
-export const HTTP_IDLE_TIMEOUT_MS = 60_000;
+export { HTTP_FIRST_REQUEST_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS } from '../shared/http-listener.js';
 
 /** The HTTP port on which CUCM's TFTP service also serves its files (phones fetch over HTTP first). */
 export const HTTP_FILE_SERVICE_PORT = 6970;
@@ -49,13 +46,8 @@ export interface HttpFileServiceOptions {
   logger?: Logger;
 }
 
-/** Where `HttpFileService.listen()` binds. */
-export interface HttpListenOptions extends ListenOptions {
-  /** Default `0.0.0.0`. */
-  host?: string;
-  /** Default 6970; 0 picks a free port. */
-  port?: number;
-}
+/** Where `HttpFileService.listen()` binds: host default `0.0.0.0`, port default 6970 (0 picks a free port). */
+export type { HttpListenOptions } from '../shared/http-listener.js';
 
 /**
  * CUCM's HTTP file service on port 6970: the same files as TFTP, fetched with `GET /<name>`
@@ -75,106 +67,40 @@ export interface HttpListenOptions extends ListenOptions {
  * stops accepting, ends idle keep-alive connections and waits for requests in flight;
  * `destroy()` also cuts active connections.
  */
-export class HttpFileService implements Startable {
+export class HttpFileService extends HttpService implements Startable {
   readonly events: EventBus<HttpFileEvent>;
   readonly #files: FileProvider;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #lifecycle = new ServerLifecycle('HttpFileService');
-  readonly #tracker: ConnectionTracker;
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-  #address: AddressInfo | undefined;
-  #detachSignal: () => void = () => undefined;
+  protected readonly http: HttpListener;
 
   constructor(options: HttpFileServiceOptions) {
+    super();
     if (!options?.files || typeof options.files.read !== 'function') throw new EmulatorError('INVALID_ARGUMENT', 'HttpFileService needs a files provider with read(name)');
     this.#files = options.files;
-    const max = options.maxConnections ?? 256;
-    if (!Number.isInteger(max) || max < 1) throw new EmulatorError('INVALID_ARGUMENT', `maxConnections must be a positive integer, not ${max}`);
     this.#clock = options.clock ?? systemClock;
-    this.#tracker = new ConnectionTracker({
-      clock: this.#clock, maxConnections: max, idleTimeoutMs: HTTP_IDLE_TIMEOUT_MS, firstMessageTimeoutMs: HTTP_FIRST_REQUEST_TIMEOUT_MS,
+    this.http = new HttpListener({
+      name: 'HttpFileService', handle: (req, res) => void this.#handle(req, res), maxConnections: options.maxConnections ?? 256, clock: this.#clock,
       ...(options.maxPerSource ? { maxPerSource: options.maxPerSource } : {}),
     });
     this.events = options.events ?? new EventBus<HttpFileEvent>();
     this.#log = (options.logger ?? nullLogger).child('http');
   }
 
-  get state(): ServerState {
-    return this.#lifecycle.state;
-  }
-
-  get address(): AddressInfo | undefined {
-    return this.#address;
-  }
-
-  /** Open connections (keep-alive included). */
-  get connections(): number {
-    return this.#sockets.size;
-  }
-
   async listen(options: HttpListenOptions = {}): Promise<AddressInfo> {
-    this.#lifecycle.assertCanListen();
-    options.signal?.throwIfAborted();
-    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => void this.#handle(req, res));
-    server.on('connection', (s: Socket) => {
-      if (!this.#tracker.admit(s)) return;
-      this.#sockets.add(s);
-      s.once('close', () => this.#sockets.delete(s));
-    });
-    const host = options.host ?? '0.0.0.0';
-    const port = options.port ?? HTTP_FILE_SERVICE_PORT;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (cause: NodeJS.ErrnoException): void => {
-        reject(new EmulatorError('LISTEN_FAILED', `cannot listen on TCP ${host}:${port}: ${cause.code ?? cause.message}`, { cause, details: { errno: cause.code, address: host, port } }));
-      };
-      server.once('error', onError);
-      server.listen({ host, port }, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
-    if (this.#lifecycle.state !== 'idle') {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      throw new EmulatorError('INVALID_STATE', 'HttpFileService: closed while binding');
-    }
-    this.#server = server;
-    this.#address = server.address() as AddressInfo;
-    this.#lifecycle.transition('listening');
-    this.#detachSignal = onAbort(options.signal, () => void this.close());
-    this.events.emit({ type: 'http.listening', address: this.#address });
-    this.#log.log('info', `listening on ${this.#address.address}:${this.#address.port}`);
-    return this.#address;
-  }
-
-  close(): Promise<void> {
-    return this.#lifecycle.close(async () => {
-      this.#detachSignal();
-      const server = this.#server;
-      if (!server) return;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-      // Sockets still tracked have not emitted 'close' yet; wait so `connections` reads 0.
-      await Promise.all([...this.#sockets].map((sock) => new Promise<void>((resolve) => sock.once('close', () => resolve()))));
-    });
-  }
-
-  destroy(): Promise<void> {
-    const closing = this.close();
-    this.#server?.closeAllConnections();
-    for (const s of this.#sockets) s.destroy();
-    return closing;
+    const address = await this.http.listen({ ...options, host: options.host ?? '0.0.0.0', port: options.port ?? HTTP_FILE_SERVICE_PORT });
+    this.events.emit({ type: 'http.listening', address });
+    this.#log.log('info', `listening on ${address.address}:${address.port}`);
+    return address;
   }
 
   /** Counters of the connection tracker: accepted, closed at a deadline, refused, evicted. */
-  get stats(): ConnectionTracker['stats'] {
-    return this.#tracker.stats;
+  get stats(): HttpListener['stats'] {
+    return this.http.stats;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.#tracker.progress(req.socket);
+    this.http.progress(req.socket);
     const started = this.#clock.now();
     const method = req.method ?? '';
     const rawPath = (req.url ?? '').split('?', 1)[0] ?? '';
@@ -182,7 +108,7 @@ export class HttpFileService implements Startable {
     const done = (status: number, bytes: number, reason?: string): void => {
       this.events.emit({ type: 'http.request', client, method, path: rawPath, status, bytes, ...(reason ? { reason } : {}), durationMs: this.#clock.now() - started });
     };
-    if (this.#lifecycle.state !== 'listening') res.setHeader('Connection', 'close');
+    if (this.http.state !== 'listening') res.setHeader('Connection', 'close');
     if (method !== 'GET' && method !== 'HEAD') {
       send(res, 405, `method ${method} not allowed\n`, { Allow: 'GET, HEAD' }, method);
       return done(405, 0, 'method');
@@ -223,10 +149,7 @@ export class HttpFileService implements Startable {
 }
 
 function send(res: ServerResponse, status: number, text: string, headers: Record<string, string>, method: string): void {
-  const body = Buffer.from(text, 'utf8');
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(body.length) });
-  if (method === 'HEAD') res.end();
-  else res.end(body);
+  sendText(res, status, text, headers, method === 'HEAD');
 }
 
 /** XML configs as `text/xml` (what CUCM sends for `.cnf.xml`); everything else as bytes. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Lab } from '../../cluster/index.js';
 import { ClusterServers, LiveCluster, STANDARD_PORTS, type ClusterPorts, type ClusterServiceEvent, type NodeEndpoints } from '../../cluster/serve/index.js';
 import { EmulatorError } from '../../shared/errors.js';
+import { serveLabCa } from './serve-ca.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { reportError, type CliIo } from '../io.js';
@@ -22,6 +23,7 @@ interface ServeClusterFlags {
   sipTlsPort: string;
   httpsPort: string;
   pollMs: string;
+  ca: boolean;
   verbose?: boolean;
   json?: boolean;
 }
@@ -49,6 +51,7 @@ export function addServeCluster(serve: Command, ctx: CliContext): void {
     .option('--sip-tls-port <n>', 'SIP TLS port', String(p.sipTls))
     .option('--https-port <n>', 'Tomcat HTTPS port (corporate directory); configs point phones at 8443', String(p.https))
     .option('--poll-ms <n>', 'how often to look for changes made by other trustlab commands', '500')
+    .option('--no-ca', "do not serve the lab CA's OCSP responder and CRL (see `trustlab ca url`)")
     .option('--verbose', 'also log connections, handshakes and stray datagrams')
     .option('--json', 'log one JSON object per line')
     .addHelpText('after', '\nWith --lab, serves the whole cluster; `serve tftp` serves files only.\nExample: trustlab serve --lab lab --cluster cucm1 --tftp-port 6969')
@@ -98,11 +101,12 @@ async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number>
     for (const ep of endpoints) io.out(`  ${describeEndpoints(ep)}\n`);
     io.out('Ctrl-C to stop\n');
   }
+  const ca = o.ca ? await serveLabCa(lab, line) : undefined;
   live.start(pollMs, (c) => line(`cluster ${c.name} changed on disk (rev ${c.state.rev}); new connections see it`, { type: 'cluster.reloaded', rev: c.state.rev }), (e) => line(`cannot re-read the lab: ${(e as Error).message}`, { type: 'cluster.reload.failed', message: (e as Error).message }));
   const signal = await nextSignal().signal;
   if (!o.json) io.out(`${signal}: stopping\n`);
   live.stop();
-  await servers.close();
+  await Promise.all([servers.close(), ca?.close()]);
   if (!o.json) io.out('stopped\n');
   return EXIT.OK;
 }
