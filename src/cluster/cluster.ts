@@ -6,7 +6,7 @@ import type { ClusterEvent, OpResult } from './events.js';
 import { buildConfigXml, buildSignedConfig } from './files/config.js';
 import { buildItl } from './files/itl.js';
 import { identityOf, publisherOf } from './identity.js';
-import type { ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose, ServiceName, TrustStoreName } from './model.js';
+import type { ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose, RevocationCheck, RevocationSettings, ServiceName, TrustStoreName } from './model.js';
 import { bulkImport, type BulkCertificate, type BulkImportChoice } from './ops/bulk.js';
 import { ctlSetCluster, ctlUpdate } from './ops/ctl.js';
 import { generateCsr, type CsrArgs } from './ops/csr.js';
@@ -15,6 +15,7 @@ import { findCertificates, listCertificates, type CertFilter, type CertRow } fro
 import { generateSelfSigned, regenerate, requireNode, type GenerateArgs } from './ops/generate.js';
 import { utilsItlReset, type ItlResetArgs } from './ops/itl-reset.js';
 import { setParam } from './ops/params.js';
+import { recordRevocationChecks, setRevocation } from './ops/revocation.js';
 import { reuseTomcat } from './ops/reuse.js';
 import { restartService } from './ops/services.js';
 import { deleteTrust, uploadTrust, type DeleteTrustArgs, type UploadTrustArgs } from './ops/trust.js';
@@ -157,6 +158,14 @@ export class Cluster {
 
   setParam<K extends keyof EnterpriseParameters>(name: K, value: EnterpriseParameters[K]): Promise<OpResult> {
     return this.apply(`set ${name}`, (s) => setParam(s, name, value));
+  }
+
+  setRevocation(patch: Partial<RevocationSettings>): Promise<OpResult> {
+    return this.apply('set certificate revocation', (s) => setRevocation(s, patch));
+  }
+
+  recordRevocationChecks(checks: readonly RevocationCheck[]): Promise<OpResult> {
+    return this.apply('record revocation checks', (s) => recordRevocationChecks(s, checks));
   }
 
   restartService(service: ServiceName, nodes?: readonly string[]): Promise<OpResult> {

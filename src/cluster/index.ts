@@ -4,10 +4,10 @@
  */
 export type {
   ClusterState, Release, ServiceName, Purpose, TrustStoreName, TlsCipherPolicy, EnterpriseParameters, Organization,
-  NodeSpec, IdentityCert, PendingCsr, TrustEntry, ServiceState, DeviceEntry, SecurityProfile, CapfAuthMode,
+  NodeSpec, IdentityCert, PendingCsr, TrustEntry, ServiceState, DeviceEntry, SecurityProfile, CapfAuthMode, RevocationSettings, RevocationCheck,
 } from './model.js';
 export { RELEASES, SERVICES, PURPOSES, TRUST_STORES, TLS_CIPHER_POLICIES } from './model.js';
-export { RELEASE_PROFILES, profileOf, type ReleaseProfile } from './release.js';
+export { RELEASE_PROFILES, profileOf, parseRelease, releaseLabel, hasRevocation, type ReleaseProfile } from './release.js';
 export { PURPOSE_RULES, IDENTITY_TVS_ROLES, commonName, type PurposeRule } from './purposes.js';
 export { STORE_RULES, parseStoreName, type StoreRule } from './stores.js';
 export type { ClusterEvent, OpResult } from './events.js';
@@ -28,6 +28,7 @@ export { bulkExport, bulkConsolidate, bulkList, readConsolidated, unitName, DEFA
 export type { CertRow, CertFilter } from './ops/find.js';
 export type { GenerateArgs } from './ops/generate.js';
 export type { CsrArgs } from './ops/csr.js';
+export { revocationOf } from './ops/revocation.js';
 export { identityOf, publisherOf } from './identity.js';
 export { certOf, keyOf } from './certs.js';
 export { withLabLock, LAB_LOCK_FILE, DEFAULT_LOCK_TIMEOUT_MS, type LockHolder, type LabLockOptions } from './lab-lock.js';

@@ -22,6 +22,8 @@ import { certOf } from './certs.js';
 export interface ClusterInit {
   name: string;
   release: Release;
+  /** Service Update level (14SU3 → 3). */
+  su?: number;
   /** Hostnames; the first is the publisher. */
   nodes: Array<{ hostname: string; domain?: string; ipv4?: string; services?: ServiceName[] }>;
   domain?: string;
@@ -90,6 +92,7 @@ export async function initCluster(o: ClusterInit, ctx: ClusterContext): Promise<
     devices: [],
     nextSerial: 1,
     rev: 0,
+    ...(o.su ? { su: o.su } : {}),
   };
   const profile = profileOf(o.release);
   const years = profile.defaultValidityYears;

@@ -64,6 +64,46 @@ export interface EnterpriseParameters {
   capfCertificateIssuer?: 'capf' | 'online-ca';
 }
 
+/**
+ * Certificate Revocation (Cisco Unified OS Administration > Security > Certificate Revocation,
+ * ucm-certificates.txt "Certificate Revocation Configuration"; applicable from 14SU3). The field
+ * names follow the page: Enable OCSP, Use OCSP URI from Certificate / Use Configured OCSP URI,
+ * OCSP Configured URI, Enable Revocation Check with a frequency in hours or days, Enable CRL, CRL
+ * Distribution Point URI. The page's defaults are not documented; all start off.
+ */
+export interface RevocationSettings {
+  ocspEnabled: boolean;
+  ocspUriSource: 'certificate' | 'configured';
+  ocspConfiguredUri?: string;
+  revocationCheckEnabled: boolean;
+  checkEvery: number;
+  checkUnit: 'hours' | 'days';
+  crlEnabled: boolean;
+  crlUri?: string;
+}
+
+export const DEFAULT_REVOCATION_SETTINGS: RevocationSettings = {
+  ocspEnabled: false, ocspUriSource: 'certificate', revocationCheckEnabled: false, checkEvery: 1, checkUnit: 'days', crlEnabled: false,
+};
+
+/** The last revocation check of one certificate on one node (shown by `cert revocation show`). */
+export interface RevocationCheck {
+  node: string;
+  /** `identity/<purpose>` or `trust/<store>/<name>`. */
+  where: string;
+  subject: string;
+  serial: string;
+  status: 'good' | 'revoked' | 'unknown' | 'error';
+  /** How: OCSP under a trust model, or the CRL. */
+  by?: 'OCSP DTM' | 'OCSP TRP' | 'CRL';
+  /** For `error`: the OCSP/CRL result code (docs/errors.md). */
+  code?: string;
+  message?: string;
+  checkedAt: string;
+  /** Why it ran: an upload, the schedule, or the administrator. */
+  trigger: 'upload' | 'schedule' | 'manual';
+}
+
 export interface Organization {
   ou: string;
   o: string;
@@ -182,4 +222,10 @@ export interface ClusterState {
   nextSerial: number;
   /** Increments on every successful operation. */
   rev: number;
+  /** Service Update level of `release` (14SU3 → 3); absent means 0. */
+  su?: number;
+  /** Certificate Revocation settings (14SU3+); absent means the defaults. */
+  revocation?: RevocationSettings;
+  /** The latest revocation check of each certificate. */
+  revocationChecks?: RevocationCheck[];
 }

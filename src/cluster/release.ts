@@ -1,4 +1,5 @@
-import type { Purpose, Release, ServiceName } from './model.js';
+import { EmulatorError } from '../shared/errors.js';
+import { RELEASES, type Purpose, type Release, type ServiceName } from './model.js';
 
 /**
  * What changes with the CUCM release, as one table. Sources: phone-behaviour.md CONT-1/CONT-2
@@ -70,4 +71,28 @@ export const RELEASE_PROFILES: Readonly<Record<Release, ReleaseProfile>> = {
 
 export function profileOf(release: Release): ReleaseProfile {
   return RELEASE_PROFILES[release];
+}
+
+/**
+ * A release as people write it: `14`, `14SU3`, `12.5SU2`, `15SU1` (Service Update levels count
+ * where a feature arrived in one: Certificate Revocation is "applicable from Release 14SU3",
+ * ucm-certificates.txt).
+ */
+export function parseRelease(text: string): { release: Release; su: number } {
+  const m = /^\s*(\d+(?:\.\d+)?)(?:\s*\(\d+\))?\s*(?:SU\s*(\d+))?\s*$/i.exec(text);
+  const release = m?.[1] === '12.5' || m?.[1] === '11.5' ? m[1] : m?.[1]?.replace(/\.0$/, '');
+  if (!m || !RELEASES.includes(release as Release)) {
+    throw new EmulatorError('USAGE', `release "${text}" is not one of ${RELEASES.join(', ')}, optionally with a Service Update (14SU3)`);
+  }
+  return { release: release as Release, su: m[2] ? Number(m[2]) : 0 };
+}
+
+/** `14SU3`, or `14` without a Service Update. */
+export function releaseLabel(release: Release, su = 0): string {
+  return su > 0 ? `${release}SU${su}` : release;
+}
+
+/** Certificate Revocation (OCSP, CRL, revocation checks) exists from 14SU3 (and in every 15). */
+export function hasRevocation(release: Release, su = 0): boolean {
+  return release === '15' || (release === '14' && su >= 3);
 }

@@ -69,6 +69,8 @@ export interface CrlEntry {
 
 export interface DecodedCrl {
   issuer: string;
+  /** DER of the issuer Name, to match against a certificate's issuer (RFC 5280 §6.3.3 b). */
+  issuerNameDer: Uint8Array;
   thisUpdate: Date;
   nextUpdate?: Date;
   crlNumber?: number;
@@ -101,6 +103,7 @@ export async function decodeCrl(der: Uint8Array): Promise<DecodedCrl> {
   const parsed = crl;
   return {
     issuer: crl.issuer,
+    issuerNameDer: new Uint8Array(crl.issuerName.toArrayBuffer()),
     thisUpdate: crl.thisUpdate,
     ...(crl.nextUpdate ? { nextUpdate: crl.nextUpdate } : {}),
     ...(crlNumber !== undefined ? { crlNumber } : {}),

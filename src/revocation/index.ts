@@ -15,3 +15,4 @@ export { checkOcsp, OCSP_TIMEOUT_MS, type OcspCheck } from './client.js';
 export { buildCrl, decodeCrl, MAX_CRL_BYTES, type CrlBuild, type DecodedCrl, type CrlEntry } from './crl.js';
 export { RevocationServer, LAB_CA_HTTP_PORT, type RevocationCa, type RevocationSource, type RevocationEvent, type RevocationServerOptions } from './server.js';
 export { boundedFetch, type FetchOutcome } from './fetch.js';
+export { checkCrl, type CrlResult, type CrlCheck, type CrlFailureCode } from './crl-client.js';

@@ -7,6 +7,9 @@ import { EXIT } from '../exit-codes.js';
 import { printJson, reportError } from '../io.js';
 import { openCluster, printResult, withLabOptions, type LabFlags } from '../lab-options.js';
 import { table } from './cluster.js';
+import { checkAndRecord, registerCertRevocation } from './cert-revocation.js';
+import { revocationOf } from '../../cluster/index.js';
+import { looksLikePem, parseCertificate, pemCertificates } from '../../pki/index.js';
 
 /**
  * `trustlab cert …`: OS Administration › Security › Certificate Management, one subcommand per
@@ -67,9 +70,20 @@ function parseFind(list: string[]): CertFilter {
 
 const collect = (v: string, p: string[] = []): string[] => [...p, v];
 
+/** Serials of the certificates in an uploaded file (PEM chain or one DER). */
+function certsIn(data: Uint8Array): string[] {
+  try {
+    const text = Buffer.from(data).toString('latin1');
+    return looksLikePem(data) ? pemCertificates(text).map((d) => parseCertificate(d).serialHex) : [parseCertificate(data).serialHex];
+  } catch {
+    return [];
+  }
+}
+
 export function registerCert(program: Command, ctx: CliContext): void {
   const io = ctx.io;
-  const cert = program.command('cert').description('certificate management: list, generate, csr, upload, delete, regenerate, reuse, download');
+  const cert = program.command('cert').description('certificate management: list, generate, csr, upload, delete, regenerate, reuse, download, revocation');
+  registerCertRevocation(cert, ctx);
 
   withLabOptions(cert.command('list').description('list identity and trust certificates (Find Certificate List where …)'))
     .option('--usage <usage>', 'identity or trust')
@@ -78,9 +92,14 @@ export function registerCert(program: Command, ctx: CliContext): void {
       try {
         if (o.usage && o.usage !== 'identity' && o.usage !== 'trust') throw new EmulatorError('USAGE', `--usage must be identity or trust, not "${o.usage}"`);
         const { cluster } = await openCluster(o);
-        const rows = cluster.certificates({ ...parseFind(o.find), ...(o.usage ? { usage: o.usage as 'identity' | 'trust' } : {}) });
+        const checks = cluster.state.revocationChecks ?? [];
+        const revocation = (serial: string): string => {
+          const mine = checks.filter((c) => c.serial === serial);
+          return mine.length ? [...new Set(mine.map((c) => c.status))].join('/') : '-';
+        };
+        const rows = cluster.certificates({ ...parseFind(o.find), ...(o.usage ? { usage: o.usage as 'identity' | 'trust' } : {}) }).map((r) => ({ ...r, revocation: revocation(r.serial) }));
         if (o.json) printJson(io, rows);
-        else io.out(table(['USAGE', 'TYPE', 'NAME', 'NODES', 'KEY', 'EXPIRES', 'SOURCE'], rows.map((r) => [r.usage, r.type, r.name, r.nodes.join(','), `${r.keyType} ${r.keyBits}`, r.notAfter.slice(0, 10), r.source])) + `${rows.length} certificate${rows.length === 1 ? '' : 's'}\n`);
+        else io.out(table(['USAGE', 'TYPE', 'NAME', 'NODES', 'KEY', 'EXPIRES', 'SOURCE', 'REVOCATION'], rows.map((r) => [r.usage, r.type, r.name, r.nodes.join(','), `${r.keyType} ${r.keyBits}`, r.notAfter.slice(0, 10), r.source, r.revocation])) + `${rows.length} certificate${rows.length === 1 ? '' : 's'}\n`);
         return EXIT.OK;
       } catch (e) {
         return reportError(io, e, Boolean(o.json));
@@ -151,7 +170,7 @@ export function registerCert(program: Command, ctx: CliContext): void {
       try {
         if (!o.store === !o.purpose) throw new EmulatorError('USAGE', 'pass exactly one of --store STORE (trust certificate) or --purpose PURPOSE (CA-signed identity)');
         const data = await readFileBytes(file, 1024 * 1024);
-        const { cluster } = await openCluster(o);
+        const { lab, cluster } = await openCluster(o);
         let r;
         if (o.store) {
           const store = parseStoreName(o.store);
@@ -160,7 +179,12 @@ export function registerCert(program: Command, ctx: CliContext): void {
         } else {
           r = await cluster.uploadIdentity({ purpose: parsePurpose(o.purpose!), node: o.node, data });
         }
-        printResult(io, r, o.json);
+        // "Every time there's a certificate uploaded … system checks for its status" (14SU3+).
+        const rs = revocationOf(cluster.state);
+        const uploaded = new Set(certsIn(data));
+        const checks = rs.ocspEnabled || rs.crlEnabled ? await checkAndRecord(cluster, new Date(lab.clock.now()), 'upload', (t) => t.node === o.node && uploaded.has(t.certificate.serialHex)) : [];
+        printResult(io, r, o.json, checks.length ? { revocation: checks } : {});
+        if (!o.json) for (const c of checks) io.out(`${c.status === 'good' ? '✓' : '!'} revocation check of ${c.subject}: ${c.status}${c.by ? ` (${c.by})` : ''}${c.code ? ` ${c.code}` : ''}${c.message ? `: ${c.message}` : ''}\n`);
         return EXIT.OK;
       } catch (e) {
         return reportError(io, e, Boolean(o.json), file);

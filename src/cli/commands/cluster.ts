@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Lab, RELEASES, profileOf, type ClusterInit, type Release } from '../../cluster/index.js';
+import { Lab, RELEASES, parseRelease, profileOf, releaseLabel, type ClusterInit } from '../../cluster/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -17,7 +17,7 @@ export function registerCluster(program: Command, ctx: CliContext): void {
       .command('init')
       .description('create a cluster (publisher first) with self-signed identity certificates, as a fresh install has')
       .argument('<name>', 'cluster name (letters, digits, - and _)')
-      .requiredOption('--release <release>', `CUCM release: ${RELEASES.join(', ')}`)
+      .requiredOption('--release <release>', `CUCM release: ${RELEASES.join(', ')}, with a Service Update where it matters (14SU3)`)
       .requiredOption('--nodes <hosts>', 'comma-separated host names, publisher first (e.g. pub,sub1)')
       .option('--domain <domain>', 'DNS domain of the nodes', 'lab.example')
       .option('--addresses <ips>', 'comma-separated IPv4 address per node, for the servers to bind (default 127.<n>.0.10, .11, …, where n counts the clusters in the lab)')
@@ -30,17 +30,17 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     .option('--json', 'print the cluster summary as JSON')
     .action(act(ctx, async (name: string, o: LabFlags & { release: string; nodes: string; domain: string; mixed?: boolean; ecdsa: boolean; privateKeys?: boolean; seed?: string; addresses?: string }) => {
       try {
-        if (!RELEASES.includes(o.release as Release)) throw new EmulatorError('USAGE', `--release must be one of ${RELEASES.join(', ')}, not "${o.release}"`);
+        const { release, su } = parseRelease(o.release);
         const hosts = o.nodes.split(',').map((h) => h.trim()).filter(Boolean);
         const ips = o.addresses?.split(',').map((a) => a.trim());
         if (ips && ips.length !== hosts.length) throw new EmulatorError('USAGE', `--addresses lists ${ips.length} address(es) for ${hosts.length} node(s); give one per node, in the same order as --nodes`);
         const lab = await Lab.openOrCreate(labDir(o), { sharedKeys: !o.privateKeys, ...(o.seed ? { seed: o.seed } : {}) });
-        const init: ClusterInit = { name, release: o.release as Release, nodes: hosts.map((hostname, i) => ({ hostname, ...(ips ? { ipv4: ips[i]! } : {}) })), domain: o.domain, ecdsa: o.ecdsa };
+        const init: ClusterInit = { name, release, ...(su ? { su } : {}), nodes: hosts.map((hostname, i) => ({ hostname, ...(ips ? { ipv4: ips[i]! } : {}) })), domain: o.domain, ecdsa: o.ecdsa };
         const c = await lab.createCluster(init);
         if (o.mixed) await c.ctlSetCluster('mixed');
         if (o.json) printJson(io, summary(c.state));
         else {
-          io.out(`created cluster ${name} (CUCM ${o.release}) in ${lab.dir}\n`);
+          io.out(`created cluster ${name} (CUCM ${releaseLabel(release, su)}) in ${lab.dir}\n`);
           printSummary(io, summary(c.state));
         }
         return EXIT.OK;
@@ -80,7 +80,7 @@ function summary(s: import('../../cluster/index.js').ClusterState) {
   const p = profileOf(s.release);
   return {
     name: s.name,
-    release: s.release,
+    release: releaseLabel(s.release, s.su),
     securityMode: s.securityMode,
     itlSigner: p.itlSigner,
     rev: s.rev,
