@@ -6,7 +6,7 @@ import type { ClusterEvent, OpResult } from './events.js';
 import { buildConfigXml, buildSignedConfig } from './files/config.js';
 import { buildItl } from './files/itl.js';
 import { identityOf, publisherOf } from './identity.js';
-import type { ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose, RevocationCheck, RevocationSettings, ServiceName, TrustStoreName } from './model.js';
+import type { CertMonitorSettings, ClusterState, DeviceEntry, EnterpriseParameters, NodeSpec, Purpose, RevocationCheck, RevocationSettings, ServiceName, TrustStoreName } from './model.js';
 import { bulkImport, type BulkCertificate, type BulkImportChoice } from './ops/bulk.js';
 import { ctlSetCluster, ctlUpdate } from './ops/ctl.js';
 import { generateCsr, type CsrArgs } from './ops/csr.js';
@@ -16,6 +16,7 @@ import { generateSelfSigned, regenerate, requireNode, type GenerateArgs } from '
 import { utilsItlReset, type ItlResetArgs } from './ops/itl-reset.js';
 import { setParam } from './ops/params.js';
 import { recordRevocationChecks, setRevocation } from './ops/revocation.js';
+import { CERT_MONITOR_SERVICE, controlCertMonitor, setCertMonitor } from './ops/monitor.js';
 import { reuseTomcat } from './ops/reuse.js';
 import { restartService } from './ops/services.js';
 import { deleteTrust, uploadTrust, type DeleteTrustArgs, type UploadTrustArgs } from './ops/trust.js';
@@ -166,6 +167,14 @@ export class Cluster {
 
   recordRevocationChecks(checks: readonly RevocationCheck[]): Promise<OpResult> {
     return this.apply('record revocation checks', (s) => recordRevocationChecks(s, checks));
+  }
+
+  setCertMonitor(patch: Partial<CertMonitorSettings>): Promise<OpResult> {
+    return this.apply('set certificate monitor', (s) => setCertMonitor(s, patch));
+  }
+
+  controlCertMonitor(action: 'stop' | 'start' | 'restart'): Promise<OpResult> {
+    return this.apply(`${action} ${CERT_MONITOR_SERVICE}`, (s, c) => controlCertMonitor(s, action, new Date(c.clock.now()).toISOString()));
   }
 
   restartService(service: ServiceName, nodes?: readonly string[]): Promise<OpResult> {

@@ -4,7 +4,7 @@
  */
 export type {
   ClusterState, Release, ServiceName, Purpose, TrustStoreName, TlsCipherPolicy, EnterpriseParameters, Organization,
-  NodeSpec, IdentityCert, PendingCsr, TrustEntry, ServiceState, DeviceEntry, SecurityProfile, CapfAuthMode, RevocationSettings, RevocationCheck,
+  NodeSpec, IdentityCert, PendingCsr, TrustEntry, ServiceState, DeviceEntry, SecurityProfile, CapfAuthMode, RevocationSettings, RevocationCheck, CertMonitorSettings, CertMonitorState,
 } from './model.js';
 export { RELEASES, SERVICES, PURPOSES, TRUST_STORES, TLS_CIPHER_POLICIES } from './model.js';
 export { RELEASE_PROFILES, profileOf, parseRelease, releaseLabel, hasRevocation, type ReleaseProfile } from './release.js';
@@ -29,6 +29,7 @@ export type { CertRow, CertFilter } from './ops/find.js';
 export type { GenerateArgs } from './ops/generate.js';
 export type { CsrArgs } from './ops/csr.js';
 export { revocationOf } from './ops/revocation.js';
+export { certMonitorOf, CERT_MONITOR_SERVICE } from './ops/monitor.js';
 export { identityOf, publisherOf } from './identity.js';
 export { certOf, keyOf } from './certs.js';
 export { withLabLock, LAB_LOCK_FILE, DEFAULT_LOCK_TIMEOUT_MS, type LockHolder, type LabLockOptions } from './lab-lock.js';

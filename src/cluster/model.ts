@@ -104,6 +104,38 @@ export interface RevocationCheck {
   trigger: 'upload' | 'schedule' | 'manual';
 }
 
+/**
+ * The Certificate Monitor page (Cisco Unified OS Administration > Security > Certificate
+ * Monitor) and the "Cisco Certificate Expiry Monitor" network service (ucm-certificates.txt,
+ * "Certificate Monitoring Configuration"; field names and defaults: src/monitor/settings.ts).
+ * Where mail and syslog go is configured elsewhere on CUCM (the SMTP server under OS
+ * Administration > Settings, remote syslog under Serviceability); trustlab keeps them here.
+ */
+export interface CertMonitorSettings {
+  notificationStartDays: number;
+  notificationFrequency: { every: number; unit: 'hours' | 'days' };
+  emailEnabled: boolean;
+  emailIds: string[];
+  lscMonitoring: boolean;
+  smtp?: { host: string; port: number; from: string };
+  syslog?: { host: string; port: number };
+}
+
+/**
+ * Defaults: Cisco documents none of them (the field names are the Security Guide's). 30 days and
+ * a daily notification are trustlab's choice; e-mail and LSC monitoring start off, as check
+ * boxes do.
+ */
+export const DEFAULT_CERT_MONITOR_SETTINGS: CertMonitorSettings = {
+  notificationStartDays: 30, notificationFrequency: { every: 1, unit: 'days' }, emailEnabled: false, emailIds: [], lscMonitoring: false,
+};
+
+export interface CertMonitorState {
+  settings: CertMonitorSettings;
+  /** The network service: running (since `startedAt`, ISO, or since the cluster came up when null), or stopped. */
+  service: { running: boolean; startedAt: string | null };
+}
+
 export interface Organization {
   ou: string;
   o: string;
@@ -228,4 +260,6 @@ export interface ClusterState {
   revocation?: RevocationSettings;
   /** The latest revocation check of each certificate. */
   revocationChecks?: RevocationCheck[];
+  /** Certificate Monitor settings and service; absent means the defaults, running since the cluster was made. */
+  certMonitor?: CertMonitorState;
 }

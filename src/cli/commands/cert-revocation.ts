@@ -24,7 +24,8 @@ interface SetFlags extends LabFlags {
   crlUri?: string;
 }
 
-function onOff(v: string | undefined, what: string): boolean | undefined {
+/** `on`/`off` (also true/false, yes/no, enable/disable) as a check box; undefined stays undefined. */
+export function onOff(v: string | undefined, what: string): boolean | undefined {
   if (v === undefined) return undefined;
   if (/^(on|true|yes|enable[d]?)$/i.test(v)) return true;
   if (/^(off|false|no|disable[d]?)$/i.test(v)) return false;

@@ -8,6 +8,7 @@ import { printJson, reportError } from '../io.js';
 import { openCluster, printResult, withLabOptions, type LabFlags } from '../lab-options.js';
 import { table } from './cluster.js';
 import { checkAndRecord, registerCertRevocation } from './cert-revocation.js';
+import { registerCertMonitor } from './cert-monitor.js';
 import { revocationOf } from '../../cluster/index.js';
 import { looksLikePem, parseCertificate, pemCertificates } from '../../pki/index.js';
 
@@ -82,8 +83,9 @@ function certsIn(data: Uint8Array): string[] {
 
 export function registerCert(program: Command, ctx: CliContext): void {
   const io = ctx.io;
-  const cert = program.command('cert').description('certificate management: list, generate, csr, upload, delete, regenerate, reuse, download, revocation');
+  const cert = program.command('cert').description('certificate management: list, generate, csr, upload, delete, regenerate, reuse, download, revocation, monitor');
   registerCertRevocation(cert, ctx);
+  registerCertMonitor(cert, program, ctx);
 
   withLabOptions(cert.command('list').description('list identity and trust certificates (Find Certificate List where …)'))
     .option('--usage <usage>', 'identity or trust')

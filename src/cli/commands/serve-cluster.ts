@@ -3,6 +3,8 @@ import { Lab } from '../../cluster/index.js';
 import { ClusterServers, LiveCluster, STANDARD_PORTS, type ClusterPorts, type ClusterServiceEvent, type NodeEndpoints } from '../../cluster/serve/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { serveLabCa } from './serve-ca.js';
+import { join } from 'node:path';
+import { AlarmLog, ExpiryMonitor, SmtpSink, type MonitorEvent } from '../../monitor/index.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { reportError, type CliIo } from '../io.js';
@@ -24,6 +26,7 @@ interface ServeClusterFlags {
   httpsPort: string;
   pollMs: string;
   ca: boolean;
+  smtpSink?: string | boolean;
   verbose?: boolean;
   json?: boolean;
 }
@@ -52,6 +55,7 @@ export function addServeCluster(serve: Command, ctx: CliContext): void {
     .option('--https-port <n>', 'Tomcat HTTPS port (corporate directory); configs point phones at 8443', String(p.https))
     .option('--poll-ms <n>', 'how often to look for changes made by other trustlab commands', '500')
     .option('--no-ca', "do not serve the lab CA's OCSP responder and CRL (see `trustlab ca url`)")
+    .option('--smtp-sink [port]', 'also run a local SMTP server (default port 2525) that keeps every mail in LAB/mail/; point the monitor at it with `cert monitor set --smtp 127.0.0.1:2525`')
     .option('--verbose', 'also log connections, handshakes and stray datagrams')
     .option('--json', 'log one JSON object per line')
     .addHelpText('after', '\nWith --lab, serves the whole cluster; `serve tftp` serves files only.\nExample: trustlab serve --lab lab --cluster cucm1 --tftp-port 6969')
@@ -102,13 +106,41 @@ async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number>
     io.out('Ctrl-C to stop\n');
   }
   const ca = o.ca ? await serveLabCa(lab, line) : undefined;
-  live.start(pollMs, (c) => line(`cluster ${c.name} changed on disk (rev ${c.state.rev}); new connections see it`, { type: 'cluster.reloaded', rev: c.state.rev }), (e) => line(`cannot re-read the lab: ${(e as Error).message}`, { type: 'cluster.reload.failed', message: (e as Error).message }));
+  const sink = o.smtpSink ? await startSmtpSink(lab.dir, o.smtpSink, line) : undefined;
+  const monitor = new ExpiryMonitor({ clock: lab.clock, cluster: () => live.get().state, alarms: AlarmLog.forCluster(lab.dir, cluster.name) });
+  monitor.events.onAny((e) => {
+    const text = describeMonitor(e);
+    if (text !== undefined) line(text, e);
+  });
+  monitor.start();
+  live.start(pollMs, (c) => {
+    line(`cluster ${c.name} changed on disk (rev ${c.state.rev}); new connections see it`, { type: 'cluster.reloaded', rev: c.state.rev });
+    monitor.refresh();
+  }, (e) => line(`cannot re-read the lab: ${(e as Error).message}`, { type: 'cluster.reload.failed', message: (e as Error).message }));
   const signal = await nextSignal().signal;
   if (!o.json) io.out(`${signal}: stopping\n`);
   live.stop();
-  await Promise.all([servers.close(), ca?.close()]);
+  await Promise.all([servers.close(), ca?.close(), monitor.stop(), sink?.close()]);
   if (!o.json) io.out('stopped\n');
   return EXIT.OK;
+}
+
+async function startSmtpSink(labDir: string, port: string | boolean, line: (text: string, event: object) => void): Promise<SmtpSink> {
+  const sink = new SmtpSink({ dir: join(labDir, 'mail') });
+  sink.events.on('smtp.received', (e) => line(`[smtp] mail to ${e.to.join(', ')}: ${e.subject} (${e.bytes} bytes, ${e.file})`, e));
+  const a = await sink.listen({ port: port === true ? 2525 : int(String(port), '--smtp-sink', 0, 65535) });
+  line(`SMTP sink on ${a.address}:${a.port}; mail is kept in ${join(labDir, 'mail')}`, { type: 'smtp.listening', address: a.address, port: a.port });
+  return sink;
+}
+
+function describeMonitor(e: MonitorEvent): string | undefined {
+  switch (e.type) {
+    case 'monitor.scheduled': return `[monitor] next run of the Certificate Expiry Monitor at ${e.at}`;
+    case 'monitor.run': return `[monitor] ${e.certificates} certificates checked, ${e.findings} expire within the notification window`;
+    case 'monitor.alarm': return `[monitor] alarm ${e.alarm.name} (${e.alarm.severity}) on ${e.alarm.node}: ${e.alarm.message}`;
+    case 'monitor.mail': return `[monitor] mail to ${e.to.join(', ')} ${e.ok ? 'sent' : `FAILED: ${e.message}`}: ${e.subject}`;
+    case 'monitor.syslog': return e.ok ? undefined : `[monitor] syslog failed: ${e.message}`;
+  }
 }
 
 function describeEndpoints(ep: NodeEndpoints): string {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SERVICES, type ServiceName } from '../../cluster/index.js';
+import { CERT_MONITOR_SERVICE, SERVICES, type ServiceName } from '../../cluster/index.js';
 import { readFileBytes } from '../../shared/fs.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
@@ -65,18 +65,36 @@ export function registerUtils(program: Command, ctx: CliContext): void {
       }
     }));
 
-  const service = utils.command('service').description('utils service restart');
-  withLabOptions(service.command('restart').description('restart a service (TVS loads new trust, TFTP drops a reset ITL, CallManager loads its new certificate)').argument('<service>', SERVICES.join(', ')))
+  const service = utils.command('service').description('utils service restart|stop|start');
+  const isMonitor = (name: string): boolean => /^(cisco\s+)?certificate\s+expiry\s+monitor(\s+service)?$/i.test(name.trim());
+  withLabOptions(service.command('restart').description(`restart a service (TVS loads new trust, TFTP drops a reset ITL, CallManager loads its new certificate; "${CERT_MONITOR_SERVICE}" recalculates its schedule)`).argument('<service>', `${SERVICES.join(', ')} or "${CERT_MONITOR_SERVICE}"`))
     .option('--node <host>', 'only on this node (repeatable; default: every node running it)', (v: string, p: string[] = []) => [...p, v], [])
     .action(act(ctx, async (name: string, o: LabFlags & { node: string[] }) => {
       try {
-        const s = SERVICES.find((x) => x.toLowerCase() === name.toLowerCase().replace(/^cisco\s+/, ''));
-        if (!s) throw new EmulatorError('USAGE', `unknown service "${name}"; use ${SERVICES.join(', ')}`);
         const { cluster } = await openCluster(o);
+        if (isMonitor(name)) {
+          printResult(io, await cluster.controlCertMonitor('restart'), o.json);
+          return EXIT.OK;
+        }
+        const s = SERVICES.find((x) => x.toLowerCase() === name.toLowerCase().replace(/^cisco\s+/, ''));
+        if (!s) throw new EmulatorError('USAGE', `unknown service "${name}"; use ${SERVICES.join(', ')} or "${CERT_MONITOR_SERVICE}"`);
         printResult(io, await cluster.restartService(s as ServiceName, o.node), o.json);
         return EXIT.OK;
       } catch (e) {
         return reportError(io, e, Boolean(o.json));
       }
     }));
+  for (const action of ['stop', 'start'] as const) {
+    withLabOptions(service.command(action).description(`${action} the ${CERT_MONITOR_SERVICE} network service (a stopped monitor sends nothing)`).argument('<service>', `"${CERT_MONITOR_SERVICE}"`))
+      .action(act(ctx, async (name: string, o: LabFlags) => {
+        try {
+          if (!isMonitor(name)) throw new EmulatorError('USAGE', `only "${CERT_MONITOR_SERVICE}" can be stopped and started here; other services take \`utils service restart\``);
+          const { cluster } = await openCluster(o);
+          printResult(io, await cluster.controlCertMonitor(action), o.json);
+          return EXIT.OK;
+        } catch (e) {
+          return reportError(io, e, Boolean(o.json));
+        }
+      }));
+  }
 }
