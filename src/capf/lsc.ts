@@ -16,6 +16,9 @@ export interface LscIssuerOptions {
   /** Days of validity (CAPF-5: 1–1825). Default 1825. */
   validityDays?: number;
   clock?: Clock;
+  /** AIA OCSP and CRL Distribution Point URLs, when the issuer publishes revocation. */
+  ocspUrls?: readonly string[];
+  crlUrls?: readonly string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -42,6 +45,8 @@ export async function issueLsc(deviceName: string, publicKey: KeyObject, issuer:
     keyUsage: ['digitalSignature', 'keyEncipherment'],
     extendedKeyUsage: [EKU.serverAuth, EKU.clientAuth, EKU.ipsecEndSystem],
     uris: [deviceName],
+    ...(options.ocspUrls?.length ? { ocspUrls: options.ocspUrls } : {}),
+    ...(options.crlUrls?.length ? { crlUrls: options.crlUrls } : {}),
   });
 }
 

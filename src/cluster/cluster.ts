@@ -15,7 +15,7 @@ import { findCertificates, listCertificates, type CertFilter, type CertRow } fro
 import { generateSelfSigned, regenerate, requireNode, type GenerateArgs } from './ops/generate.js';
 import { utilsItlReset, type ItlResetArgs } from './ops/itl-reset.js';
 import { setParam } from './ops/params.js';
-import { recordRevocationChecks, setRevocation } from './ops/revocation.js';
+import { recordRevocationChecks, setCommonCriteria, setRevocation } from './ops/revocation.js';
 import { CERT_MONITOR_SERVICE, controlCertMonitor, setCertMonitor } from './ops/monitor.js';
 import { reuseTomcat } from './ops/reuse.js';
 import { restartService } from './ops/services.js';
@@ -163,6 +163,10 @@ export class Cluster {
 
   setRevocation(patch: Partial<RevocationSettings>): Promise<OpResult> {
     return this.apply('set certificate revocation', (s) => setRevocation(s, patch));
+  }
+
+  setCommonCriteria(on: boolean): Promise<OpResult> {
+    return this.apply(`utils fips_common_criteria ${on ? 'enable' : 'disable'}`, (s) => setCommonCriteria(s, on));
   }
 
   recordRevocationChecks(checks: readonly RevocationCheck[]): Promise<OpResult> {

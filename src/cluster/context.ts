@@ -1,4 +1,4 @@
-import type { CertificateAuthority, KeyPool } from '../pki/index.js';
+import type { CertificateAuthority, CertificateInfo, KeyPool } from '../pki/index.js';
 import type { Clock } from '../shared/clock.js';
 
 /** The emulated CAs a lab holds (manufacturing hierarchy for MICs, an enterprise CA). */
@@ -16,4 +16,13 @@ export interface ClusterContext {
   cas: LabCas;
   clock: Clock;
   random: (n: number) => Uint8Array;
+  /**
+   * The lab CA as a publisher of revocation (decision 027), when the lab has one: the AIA and
+   * CRL Distribution Point its certificates carry, and the record of what it issued (so that its
+   * OCSP responder answers "good", not "unknown", for an LSC the online CA signed).
+   */
+  labCa?: {
+    urlsFor(ca: CertificateAuthority): Promise<{ ocspUrls: string[]; crlUrls: string[] }>;
+    recordIssued(ca: CertificateAuthority, cert: CertificateInfo): Promise<void>;
+  };
 }

@@ -28,7 +28,7 @@ export { bulkExport, bulkConsolidate, bulkList, readConsolidated, unitName, DEFA
 export type { CertRow, CertFilter } from './ops/find.js';
 export type { GenerateArgs } from './ops/generate.js';
 export type { CsrArgs } from './ops/csr.js';
-export { revocationOf } from './ops/revocation.js';
+export { revocationOf, revocationActiveOn } from './ops/revocation.js';
 export { certMonitorOf, CERT_MONITOR_SERVICE } from './ops/monitor.js';
 export { identityOf, publisherOf } from './identity.js';
 export { certOf, keyOf } from './certs.js';

@@ -15,6 +15,7 @@ import type { ClusterState } from './model.js';
 import { LabRandom } from './random.js';
 import { checkClusterState } from './state-check.js';
 import { withLabLock } from './lab-lock.js';
+import { crlUrlOf, noteIssued, ocspUrlOf, readLabCa, updateLabCa } from './lab-ca.js';
 
 /**
  * A lab directory (architecture.md "State on disk"):
@@ -149,7 +150,16 @@ export class Lab {
   }
 
   get context(): ClusterContext {
-    return { pool: this.pool, cas: this.cas, clock: this.clock, random: (n) => this.random.bytes(n) };
+    return {
+      pool: this.pool, cas: this.cas, clock: this.clock, random: (n) => this.random.bytes(n),
+      labCa: {
+        urlsFor: async (ca) => {
+          const j = await readLabCa(this.dir);
+          return { ocspUrls: [ocspUrlOf(j)], crlUrls: [crlUrlOf(j, ca)] };
+        },
+        recordIssued: (ca, cert) => updateLabCa(this.dir, `record ${cert.subjectCucm} issued by ${ca.name}`, (j) => noteIssued(j, ca, cert, new Date(this.clock.now()))),
+      },
+    };
   }
 
   async createCluster(init: ClusterInit): Promise<Cluster> {

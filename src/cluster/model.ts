@@ -260,6 +260,10 @@ export interface ClusterState {
   revocation?: RevocationSettings;
   /** The latest revocation check of each certificate. */
   revocationChecks?: RevocationCheck[];
+  /** Model revision of the last Certificate Revocation change: services started before it have not enabled it yet. */
+  revocationRev?: number;
+  /** `utils fips_common_criteria enable`: Revoked and Unknown fail a connection (chapter, Warning after step 10). */
+  commonCriteria?: boolean;
   /** Certificate Monitor settings and service; absent means the defaults, running since the cluster was made. */
   certMonitor?: CertMonitorState;
 }

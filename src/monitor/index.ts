@@ -9,3 +9,4 @@ export { ExpiryMonitor, type ExpiryMonitorOptions, type MonitorEvent, type RunRe
 export { formatSyslog, sendSyslog, SYSLOG_FACILITY_LOCAL7, type SyslogTarget } from './syslog.js';
 export { sendMail, MAIL_TIMEOUT_MS, type MailServer, type ExpiryMail } from './mail.js';
 export { SmtpSink, SMTP_SINK_MAX_BYTES, type SmtpSinkEvent } from './smtp-sink.js';
+export { RevocationSchedule, type RevocationScheduleEvent, type RevocationScheduleOptions } from './revocation-schedule.js';

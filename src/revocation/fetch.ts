@@ -26,6 +26,9 @@ export async function boundedFetch(f: BoundedFetch): Promise<FetchOutcome> {
     const res = await request(f.url, {
       method: f.method,
       signal,
+      // One connection per exchange: a kept-alive socket the responder has since closed would
+      // fail a POST that undici will not retry (checks are minutes apart, not a hot path).
+      reset: true,
       headersTimeout: f.timeoutMs,
       bodyTimeout: f.timeoutMs,
       ...(f.body ? { body: Buffer.from(f.body), headers: { 'content-type': f.contentType ?? 'application/octet-stream' } } : {}),

@@ -17,6 +17,9 @@ export type SipRefusal =
   | 'too many connections'
   // closed, before it completed a request, to make room for a newer connection at the cap
   | 'evicted'
+  // the client certificate's revocation check failed (Certificate Revocation, 14SU3+)
+  | 'certificate revoked'
+  | 'revocation status unknown'
   // SIP stage (the response status is in `status`)
   | 'unknown device'
   | 'invalid X.509 name'

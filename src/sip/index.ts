@@ -17,7 +17,7 @@ export { registrarSecureContext, RegistrarContextCache } from './secure-context.
 export { TlsClientHandshakeReader, certificateList, TlsContentType, TlsHandshakeType, type TlsClientEvent } from './tls-records.js';
 export { HandshakeTap, type TapVerdict } from './handshake-tap.js';
 export { TrustAnchors, TrustAnchorCache, commonName, alertFor, TLS_ALERT, type PeerTrustResult, type PeerTrustFailure } from './peer-trust.js';
-export { certificateNamesDevice, type RegistrarPolicy, type RegistrarIdentity, type RegistrarDevice, type DeviceProfile, type PemPair } from './policy.js';
+export { certificateNamesDevice, type RegistrarPolicy, type RegistrarIdentity, type RegistrarDevice, type DeviceProfile, type PemPair, type RevocationVerdict } from './policy.js';
 export type { SipEvent, SipRefusal, SipTransport, PeerCertificateSummary } from './events.js';
 export { SipRegistrar, type SipRegistrarOptions } from './registrar.js';
 /** The phone's side: REGISTER over TCP or TLS (TLS-1..TLS-4). */

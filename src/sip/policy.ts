@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { CipherPolicyName } from './cipher-policy.js';
 
 /**
@@ -67,4 +68,12 @@ export interface RegistrarPolicy {
   device(name: string): RegistrarDevice | undefined;
   /** Longest registration granted, and the default when the phone asks for none (3600). */
   registrationExpirySeconds?(): number;
+  /**
+   * Certificate Revocation on new TLS connections (14SU3+): asked once the handshake has
+   * completed and the chain is trusted, before any SIP is read. Must settle within its own
+   * deadline (the OCSP client has one). Connections already open are not asked again.
+   */
+  checkRevocation?(leaf: X509Certificate, issuer: X509Certificate): Promise<RevocationVerdict>;
 }
+
+export type RevocationVerdict = { ok: true } | { ok: false; reason: 'certificate revoked' | 'revocation status unknown'; detail: string };

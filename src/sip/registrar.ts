@@ -289,6 +289,31 @@ export class SipRegistrar implements Startable {
         return;
       }
     }
+    const trust = state.trust!;
+    const check = this.#o.policy.checkRevocation;
+    if (check) {
+      // The handshake is over but the phone is not served until its certificate's status is known.
+      const issuer = trust.path[1] ?? trust.anchor;
+      check.call(this.#o.policy, trust.leaf, issuer).then((v) => {
+        if (tls.destroyed) return;
+        if (!v.ok) {
+          state.refused = true;
+          this.#emitTlsRefusal(remote, v.reason, { detail: `${v.detail}; checked after the handshake, closed without an alert` });
+          tls.destroy();
+          return;
+        }
+        this.#serveSecured(tls, raw, state, remote);
+      }, (err: Error) => {
+        state.refused = true;
+        this.#emitTlsRefusal(remote, 'tls error', { detail: `revocation check failed: ${err.message}` });
+        tls.destroy();
+      });
+      return;
+    }
+    this.#serveSecured(tls, raw, state, remote);
+  }
+
+  #serveSecured(tls: TLSSocket, raw: Socket, state: TlsConnState, remote: string): void {
     state.secured = true;
     this.#trackers.tls.touch(raw, this.#o.firstRequestTimeoutMs);
     const trust = state.trust!;

@@ -4,7 +4,7 @@ import { ClusterServers, LiveCluster, STANDARD_PORTS, type ClusterPorts, type Cl
 import { EmulatorError } from '../../shared/errors.js';
 import { serveLabCa } from './serve-ca.js';
 import { join } from 'node:path';
-import { AlarmLog, ExpiryMonitor, SmtpSink, type MonitorEvent } from '../../monitor/index.js';
+import { AlarmLog, ExpiryMonitor, RevocationSchedule, SmtpSink, type MonitorEvent } from '../../monitor/index.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { reportError, type CliIo } from '../io.js';
@@ -113,14 +113,21 @@ async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number>
     if (text !== undefined) line(text, e);
   });
   monitor.start();
+  const revocation = new RevocationSchedule({ clock: lab.clock, cluster: () => live.get(), alarms: AlarmLog.forCluster(lab.dir, cluster.name) });
+  revocation.events.onAny((e) => {
+    if (e.type === 'revocation.checked') line(`[revocation] ${e.checks} certificate(s) checked on schedule, ${e.notGood} not good`, e);
+    if (e.type === 'revocation.alarm') line(`[revocation] alarm ${e.alarm.name} (${e.alarm.severity}): ${e.alarm.message}`, e);
+  });
+  revocation.refresh();
   live.start(pollMs, (c) => {
     line(`cluster ${c.name} changed on disk (rev ${c.state.rev}); new connections see it`, { type: 'cluster.reloaded', rev: c.state.rev });
     monitor.refresh();
+    revocation.refresh();
   }, (e) => line(`cannot re-read the lab: ${(e as Error).message}`, { type: 'cluster.reload.failed', message: (e as Error).message }));
   const signal = await nextSignal().signal;
   if (!o.json) io.out(`${signal}: stopping\n`);
   live.stop();
-  await Promise.all([servers.close(), ca?.close(), monitor.stop(), sink?.close()]);
+  await Promise.all([servers.close(), ca?.close(), monitor.stop(), revocation.stop(), sink?.close()]);
   if (!o.json) io.out('stopped\n');
   return EXIT.OK;
 }

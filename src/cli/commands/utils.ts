@@ -4,7 +4,7 @@ import { readFileBytes } from '../../shared/fs.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { reportError } from '../io.js';
+import { printJson, reportError } from '../io.js';
 import { openCluster, printResult, withLabOptions, type LabFlags } from '../lab-options.js';
 
 /**
@@ -97,4 +97,22 @@ export function registerUtils(program: Command, ctx: CliContext): void {
         }
       }));
   }
+
+  withLabOptions(utils.command('fips_common_criteria').description('Common Criteria mode: with it on, a Revoked or Unknown revocation status fails the connection (it also turns FIPS mode on)').argument('<action>', 'enable, disable or status'))
+    .action(act(ctx, async (action: string, o: LabFlags) => {
+      try {
+        if (!['enable', 'disable', 'status'].includes(action)) throw new EmulatorError('USAGE', `utils fips_common_criteria takes enable, disable or status, not "${action}"`);
+        const { cluster } = await openCluster(o);
+        if (action === 'status') {
+          const on = Boolean(cluster.state.commonCriteria);
+          if (o.json) printJson(io, { commonCriteria: on, fipsMode: cluster.state.params.fipsMode });
+          else io.out(`The system is operating in ${on ? 'Common Criteria mode' : 'non-Common Criteria mode'}${cluster.state.params.fipsMode ? ' (FIPS mode on)' : ''}\n`);
+          return EXIT.OK;
+        }
+        printResult(io, await cluster.setCommonCriteria(action === 'enable'), o.json);
+        return EXIT.OK;
+      } catch (e) {
+        return reportError(io, e, Boolean(o.json));
+      }
+    }));
 }

@@ -30,6 +30,7 @@ export function setRevocation(state: ClusterState, patch: Partial<RevocationSett
   }
   const before = revocationOf(state);
   state.revocation = next;
+  state.revocationRev = state.rev;
   const events: ClusterEvent[] = [{ type: 'param.changed', name: 'certificateRevocation', value: next }];
   if (next.ocspEnabled && (!before.ocspEnabled || JSON.stringify(before) !== JSON.stringify(next))) {
     events.push({ type: 'service.restart-required', service: 'CallManager', nodes: state.nodes.filter((n) => n.services.includes('CallManager')).map((n) => n.hostname), reason: 'restart the services that use TLS to enable realtime OCSP (Certificate Revocation popup); connections already open keep their certificates until then' });
@@ -44,4 +45,29 @@ export function recordRevocationChecks(state: ClusterState, checks: readonly Rev
   for (const c of checks) byKey.set(key(c), c);
   state.revocationChecks = [...byKey.values()];
   return checks.filter((c) => c.status !== 'good').map((c) => ({ type: 'warning', code: `REVOCATION_${c.status.toUpperCase()}`, message: `${c.node} ${c.where}: ${c.subject} is ${c.status}${c.code ? ` (${c.code})` : ''}` }));
+}
+
+/**
+ * `utils fips_common_criteria enable|disable` (CLI Reference, Utils Commands): "FIPS mode will be
+ * enabled while enabling Common Criteria mode", and TLS 1.0 is no longer permitted. With it on,
+ * "the connection fails in Revoked and Unknown cases"; off, "the connection succeeds in Unknown
+ * case" (ucm-certificates.txt, Warning after Certificate Revocation step 10).
+ */
+export function setCommonCriteria(state: ClusterState, on: boolean): ClusterEvent[] {
+  if (Boolean(state.commonCriteria) === on) return [{ type: 'warning', code: 'CC_UNCHANGED', message: `Common Criteria mode is already ${on ? 'enabled' : 'disabled'}` }];
+  state.commonCriteria = on;
+  const events: ClusterEvent[] = [{ type: 'param.changed', name: 'commonCriteria', value: on }];
+  if (on && !state.params.fipsMode) {
+    state.params.fipsMode = true;
+    events.push({ type: 'param.changed', name: 'fipsMode', value: true });
+  }
+  return events;
+}
+
+/** Whether a node's CallManager has loaded the current Certificate Revocation settings (it must restart after a change). */
+export function revocationActiveOn(state: ClusterState, node: string): boolean {
+  const s = revocationOf(state);
+  if (!hasRevocation(state.release, state.su) || (!s.ocspEnabled && !s.crlEnabled)) return false;
+  const cm = state.services.find((x) => x.node === node && x.service === 'CallManager');
+  return cm !== undefined && cm.startedRev >= (state.revocationRev ?? 0);
 }

@@ -65,9 +65,13 @@ export class ClusterCapfAuthority implements CapfAuthority {
     const ca = c.context.cas.enterprise?.issuing;
     if (!ca) throw new EmulatorError('INVALID_STATE', 'the online CA is selected but the lab has no enterprise CA');
     const publicKey = createPublicKey({ key: Buffer.from(publicKeySpki), format: 'der', type: 'spki' });
+    // The online CA publishes revocation like any CA: its LSCs carry the AIA and CDP, and it
+    // records them, so that its responder can say "good" (decision 027).
+    const urls = await c.context.labCa?.urlsFor(ca);
     const cert = await issueLsc(deviceName, publicKey, { certificate: ca.certificate, privateKey: ca.keys.privateKey }, {
-      ...(this.#o.clock ? { clock: this.#o.clock } : {}), ...(this.#o.lscValidityDays ? { validityDays: this.#o.lscValidityDays } : {}),
+      ...(this.#o.clock ? { clock: this.#o.clock } : {}), ...(this.#o.lscValidityDays ? { validityDays: this.#o.lscValidityDays } : {}), ...(urls ?? {}),
     });
+    await c.context.labCa?.recordIssued(ca, cert);
     return cert.der;
   }
 

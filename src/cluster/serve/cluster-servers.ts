@@ -243,7 +243,7 @@ export class ClusterServers {
       }
       case 'sip': {
         if (!services.includes('CallManager')) return;
-        const server = new SipRegistrar({ policy: clusterRegistrarPolicy(source, node), host, tlsPort: this.#ports.sipTls, tcpPort: this.#ports.sip, clock, ...defined(this.#o.sip ?? {}) });
+        const server = new SipRegistrar({ policy: clusterRegistrarPolicy(source, node, clock), host, tlsPort: this.#ports.sipTls, tcpPort: this.#ports.sip, clock, ...defined(this.#o.sip ?? {}) });
         this.#forward(server.events, node, 'sip');
         await bind(this.#ports.sipTls, () => server.listen(sig(o)));
         if (server.addresses.tls) ep.sipTls = server.addresses.tls;
