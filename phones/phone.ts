@@ -316,7 +316,7 @@ export class VirtualPhone {
             host: e.server.host, port: e.server.port, transport: e.transport, mode: e.mode, deviceName: this.device, productName: this.model.productName,
             ...(credential ? { credential } : {}), trustedServers: e.trustedServers, tlsVersions: this.model.tlsVersions, ec: this.model.ec,
             ...(e.transport === 'tls' ? { secureContext: this.#tlsContext(`${e.credential}:${e.mode}`, credential?.certPem, () => sipClientContext(ctxOptions)) } : {}),
-            maxRsaBits: this.model.maxCallManagerRsaBits, timeoutMs: env.timeoutMs, clock: env.netClock, signal, ...local,
+            maxRsaBits: this.model.maxCallManagerRsaBits, now: env.clock.now(), timeoutMs: env.timeoutMs, clock: env.netClock, signal, ...local,
           });
           return r.ok ? { type: 'sip.result', ok: true, expiresSeconds: r.expiresSeconds } : { type: 'sip.result', ok: false, reason: r.reason, ...(r.alert ? { alert: r.alert } : {}) };
         });

@@ -12,6 +12,12 @@ import { EventBus } from '../shared/events.js';
 import { Fleet, type LogEntry, type PhoneBusEvent, type SettledState, type VirtualPhone } from '../../phones/index.js';
 import type { StepView } from './expectations.js';
 import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { labRevocationSource, updateLabCa } from '../cluster/lab-ca.js';
+import { RevocationServer } from '../revocation/index.js';
+import { AlarmLog, ExpiryMonitor, RevocationSchedule, SmtpSink, type Alarm, type SmtpSinkEvent } from '../monitor/index.js';
+import { parseRelease } from '../cluster/index.js';
 
 /**
  * Everything a running scenario holds: the lab (in the run directory), each cluster with its
@@ -27,6 +33,9 @@ export interface RunningCluster {
   spec: ClusterSpec;
   cluster: Cluster;
   servers: ClusterServers;
+  /** The Cisco Certificate Expiry Monitor and the scheduled revocation checks, on the simulated clock. */
+  monitor: ExpiryMonitor;
+  revocation: RevocationSchedule;
 }
 
 export interface RunningFleet {
@@ -45,6 +54,12 @@ export interface StepCounters {
   capfIssued: Map<string, number>;
   /** Phones a cluster reset on its own (REG-1 Automatic). */
   resets: Map<string, number>;
+  /** Alarms each cluster raised (expiry monitor, revocation). */
+  alarms: Map<string, Alarm[]>;
+  /** Mail the scenario's SMTP sink received. */
+  mails: SmtpSinkEvent[];
+  /** TLS and SIP refusals by each cluster's registrars, by reason. */
+  refusals: Map<string, Map<string, number>>;
 }
 
 export interface PhoneTimelineEntry {
@@ -103,8 +118,23 @@ export class ScenarioContext {
     return new ScenarioContext(scenario, lab, sftpDir, networkTimeoutMs);
   }
 
-  /** Creates the clusters and starts their servers, each on its own random 127.a.b.0/24 block. */
+  /**
+   * The lab CA's OCSP responder and CRLs and an SMTP sink, on loopback ports of their own (the CA's
+   * URL is set before any certificate is signed, so every one carries it); then the clusters and
+   * their servers, each on its own random 127.a.b.0/24 block, each with its expiry monitor and
+   * revocation schedule on the simulated clock.
+   */
   async startClusters(): Promise<void> {
+    this.#ca = new RevocationServer({ source: labRevocationSource(this.lab, 0), clock: this.clock });
+    const ca = await this.#ca.listen({ host: '127.0.0.1', port: 0 });
+    await updateLabCa(this.lab.dir, 'scenario: the lab CA\'s URL', (j) => {
+      j.url = `http://127.0.0.1:${ca.port}`;
+    });
+    this.#smtp = new SmtpSink({ dir: join(this.lab.dir, 'mail') });
+    this.#smtp.events.on('smtp.received', (e) => {
+      if (this.counters.mails.length < 100_000) this.counters.mails.push(e);
+    });
+    this.smtpAddress = await this.#smtp.listen({ port: 0 });
     for (const spec of this.scenario.clusters) {
       const cluster = await this.#createCluster(spec);
       const servers = new ClusterServers(cluster, {
@@ -113,8 +143,31 @@ export class ScenarioContext {
       });
       servers.events.onAny((e) => this.#count(spec.name, e));
       await servers.listen();
-      this.clusters.set(spec.name, { spec, cluster, servers });
+      const alarms = AlarmLog.forCluster(this.lab.dir, spec.name);
+      const monitor = new ExpiryMonitor({ clock: this.clock, cluster: () => cluster.state, alarms, upAt: this.clock.now(), mailTimeoutMs: this.networkTimeoutMs });
+      monitor.events.on('monitor.alarm', (e) => this.#alarm(spec.name, e.alarm));
+      monitor.start();
+      const revocation = new RevocationSchedule({ clock: this.clock, cluster: () => cluster, alarms });
+      revocation.events.on('revocation.alarm', (e) => this.#alarm(spec.name, e.alarm));
+      revocation.refresh();
+      // A setting changed by a step re-arms them (a restart recalculates the monitor's schedule).
+      cluster.bus.on('cluster.changed', () => {
+        monitor.refresh();
+        revocation.refresh();
+      });
+      this.clusters.set(spec.name, { spec, cluster, servers, monitor, revocation });
     }
+  }
+
+  #ca: RevocationServer | undefined;
+  #smtp: SmtpSink | undefined;
+  /** Where the scenario's SMTP sink listens (monitor steps with e-mail point the cluster at it). */
+  smtpAddress: AddressInfo | undefined;
+
+  #alarm(cluster: string, a: Alarm): void {
+    const list = this.counters.alarms.get(cluster) ?? [];
+    if (list.length < 100_000) list.push(a);
+    this.counters.alarms.set(cluster, list);
   }
 
   /**
@@ -125,8 +178,9 @@ export class ScenarioContext {
   async #createCluster(spec: ClusterSpec): Promise<Cluster> {
     const [a, b] = await freeBlock(`${this.scenario.seed ?? this.scenario.name}/${spec.name}`, spec.nodes.length);
     const params = Object.fromEntries(Object.entries(spec.params ?? {}).filter(([k]) => k !== 'tlsCiphers'));
+    const { release, su } = parseRelease(spec.release);
     const cluster = await this.lab.createCluster({
-      name: spec.name, release: spec.release, nodes: spec.nodes.map((hostname, i) => ({ hostname, ipv4: `127.${a}.${b}.${10 + i}` })),
+      name: spec.name, release, ...(su ? { su } : {}), nodes: spec.nodes.map((hostname, i) => ({ hostname, ipv4: `127.${a}.${b}.${10 + i}` })),
       ...(spec.ecdsa === false ? { ecdsa: false } : {}), params,
     });
     if (spec.params?.tlsCiphers) await cluster.setParam('tlsCiphers', normaliseCipher(spec.params.tlsCiphers));
@@ -149,6 +203,10 @@ export class ScenarioContext {
       c.registrations.set(cluster, set);
     } else if (e.type === 'capf.issued') {
       c.capfIssued.set(cluster, (c.capfIssued.get(cluster) ?? 0) + 1);
+    } else if (e.type === 'sip.refused') {
+      const m = c.refusals.get(cluster) ?? new Map<string, number>();
+      m.set(e.reason, (m.get(e.reason) ?? 0) + 1);
+      c.refusals.set(cluster, m);
     }
   }
 
@@ -231,6 +289,7 @@ export class ScenarioContext {
   /** Waits until no phone has anything on the network, then writes what the servers recorded. */
   async quiesce(): Promise<void> {
     await Promise.all(this.allPhones().map((p) => p.whenIdle()));
+    await Promise.all([...this.clusters.values()].flatMap((c) => [c.monitor.idle(), c.revocation.idle()]));
     await this.flush();
   }
 
@@ -345,7 +404,11 @@ export class ScenarioContext {
   async close(): Promise<string[]> {
     const problems: string[] = [];
     for (const p of this.allPhones()) p.powerOff();
-    const closed = await Promise.allSettled([...this.clusters.entries()].map(([name, c]) => bounded(c.servers.close(), CLOSE_BOUND_MS, `closing ${name}'s servers`)));
+    const closed = await Promise.allSettled([
+      ...[...this.clusters.entries()].map(([name, c]) => bounded(Promise.all([c.servers.close(), c.monitor.stop(), c.revocation.stop()]).then(() => undefined), CLOSE_BOUND_MS, `closing ${name}'s servers`)),
+      ...(this.#ca ? [bounded(this.#ca.destroy(), CLOSE_BOUND_MS, 'closing the lab CA')] : []),
+      ...(this.#smtp ? [bounded(this.#smtp.close(), CLOSE_BOUND_MS, 'closing the SMTP sink')] : []),
+    ]);
     for (const r of closed) if (r.status === 'rejected') problems.push((r.reason as Error).message);
     await this.lab.saveLab().catch((e: unknown) => problems.push(`saving the lab failed: ${(e as Error).message}`));
     return problems;
@@ -390,7 +453,7 @@ export function notSettled(phones: string[], how: string): EmulatorError {
 }
 
 function emptyCounters(): StepCounters {
-  return { tvs: new Map(), tvsAnswers: new Map(), registrations: new Map(), capfIssued: new Map(), resets: new Map() };
+  return { tvs: new Map(), tvsAnswers: new Map(), registrations: new Map(), capfIssued: new Map(), resets: new Map(), alarms: new Map(), mails: [], refusals: new Map() };
 }
 
 /** Accepts the CUCM label with a plain hyphen or an en dash, and "EC" or "ECDSA". */

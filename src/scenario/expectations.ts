@@ -49,6 +49,11 @@ function countOk(n: number, total: number, want: number | 'all' | 'none' | undef
   return { ok: n === w, expected: String(w) };
 }
 
+/** `count` (default 0) or `atLeast`, as the counting expectations take them. */
+function atLeastOr(n: number, count: number | undefined, atLeast: number | undefined): { ok: boolean; expected: string } {
+  return atLeast !== undefined ? { ok: n >= atLeast, expected: `at least ${atLeast}` } : { ok: n === (count ?? 0), expected: String(count ?? 0) };
+}
+
 export function kindOf(e: Expectation): ExpectationKind {
   return EXPECTATION_KINDS.find((k) => e[k] !== undefined)!;
 }
@@ -96,6 +101,33 @@ function checkAt(ctx: ScenarioContext, e: Expectation, v: StepView): Check {
     const n = v.counters.registrations.get(x.cluster)?.size ?? 0;
     const c = x.atLeast !== undefined ? { ok: n >= x.atLeast, expected: `at least ${x.atLeast}` } : { ok: n === (x.count ?? 0), expected: String(x.count ?? 0) };
     return { ok: c.ok, expected: `${c.expected} phones registered with ${x.cluster}`, observed: String(n) };
+  }
+  if (e.alarms) {
+    const x = e.alarms;
+    const list = (v.counters.alarms.get(x.cluster) ?? []).filter((a) => (!x.alarm || a.name === x.alarm) && (!x.severity || a.severity === x.severity) && (!x.certificate || (a.certificate?.where ?? '').includes(x.certificate)));
+    const c = atLeastOr(list.length, x.count, x.atLeast);
+    const names = new Map<string, number>();
+    for (const a of v.counters.alarms.get(x.cluster) ?? []) names.set(a.name, (names.get(a.name) ?? 0) + 1);
+    return { ok: c.ok, expected: `${c.expected} ${x.alarm ?? ''} alarms${x.severity ? ` (${x.severity})` : ''} from ${x.cluster}${x.certificate ? ` about ${x.certificate}` : ''}`.replace(/\s+/g, ' '), observed: `${list.length}; all alarms: ${[...names].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}` };
+  }
+  if (e.mails) {
+    const x = e.mails;
+    const list = v.counters.mails.filter((m) => (!x.to || m.to.includes(x.to)) && (!x.subject || m.subject.includes(x.subject)));
+    const c = atLeastOr(list.length, x.count, x.atLeast);
+    return { ok: c.ok, expected: `${c.expected} mails${x.to ? ` to ${x.to}` : ''}${x.subject ? ` with "${x.subject}"` : ''}`, observed: `${list.length} of ${v.counters.mails.length}${list[0] ? `, e.g. "${list[0].subject}"` : ''}` };
+  }
+  if (e.refused) {
+    const x = e.refused;
+    const m = v.counters.refusals.get(x.cluster);
+    const n = m?.get(x.reason) ?? 0;
+    const c = atLeastOr(n, x.count, x.atLeast);
+    return { ok: c.ok, expected: `${c.expected} refused by ${x.cluster} (${x.reason})`, observed: `${n}${m?.size ? `; all refusals: ${[...m].map(([k, k2]) => `${k2} ${k}`).join(', ')}` : ''}` };
+  }
+  if (e.revocation) {
+    const x = e.revocation;
+    const checks = (ctx.requireCluster(x.cluster).cluster.state.revocationChecks ?? []).filter((k) => k.where === x.certificate && (!x.node || k.node === x.node));
+    const ok = checks.length > 0 && checks.every((k) => k.status === x.status);
+    return { ok, expected: `${x.certificate} on ${x.node ?? 'every node'} checked ${x.status}`, observed: checks.length ? checks.map((k) => `${k.node} ${k.status}${k.code ? ` ${k.code}` : ''} (${k.trigger} ${k.checkedAt})`).join('; ') : 'never checked' };
   }
   if (e['itl-signer']) {
     const x = e['itl-signer'];

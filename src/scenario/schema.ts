@@ -18,7 +18,11 @@ const fleetName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', de
 
 export const ClusterSpec = Obj({
   name,
-  release: Enum(RELEASES, 'the CUCM release'),
+  release: Type.String({
+    pattern: `^(${RELEASES.map((r) => r.replace('.', '\\.')).join('|')})(SU[0-9]{1,2})?$`,
+    description: `the CUCM release (${RELEASES.join(', ')}), with its Service Update where it matters: Certificate Revocation needs 14SU3`,
+    examples: ['12.5', '14', '14SU3', '15'],
+  }),
   nodes: Type.Array(Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$' }), { minItems: 1, maxItems: 8, uniqueItems: true, description: 'node hostnames; the first is the publisher' }),
   security: Opt(Enum(['non-secure', 'mixed'] as const, 'the cluster security mode')),
   ecdsa: Opt(Type.Boolean({ description: 'issue the ECDSA identities too (default true)' })),

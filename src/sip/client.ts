@@ -33,6 +33,12 @@ export interface SipRegisterOptions {
   ec?: boolean;
   /** Largest RSA key the model accepts on the CallManager certificate. */
   maxRsaBits?: number;
+  /**
+   * The phone's time, to judge the validity of the certificate CUCM presents: with an expired
+   * CallManager.pem "Encrypted/authenticated phones do not register" (TAC 214231, "Impact by the
+   * Certificate Store"). Without it, validity is not checked.
+   */
+  now?: number;
   expiresSeconds?: number;
   localAddress?: string;
   timeoutMs?: number;
@@ -161,6 +167,10 @@ export function sipRegister(o: SipRegisterOptions): Promise<SipRegisterResult> {
         const raw = peer ? new Uint8Array(peer.raw) : undefined;
         if (!raw || !o.trustedServers.some((t) => Buffer.from(t).equals(Buffer.from(raw)))) {
           finish({ ok: false, reason: `CUCM presented ${peer?.subject.replace(/\n/g, ', ') ?? 'no certificate'}, which is not in the phone's CTL/ITL (TLS-3)` });
+          return;
+        }
+        if (o.now !== undefined && peer && (Date.parse(peer.validTo) < o.now || Date.parse(peer.validFrom) > o.now)) {
+          finish({ ok: false, reason: `CUCM presented ${peer.subject.replace(/\n/g, ', ')}, which is ${Date.parse(peer.validTo) < o.now ? `expired (${peer.validTo})` : `not valid before ${peer.validFrom}`}` });
           return;
         }
         const bits = (peer as X509Certificate).publicKey.asymmetricKeyDetails?.modulusLength;

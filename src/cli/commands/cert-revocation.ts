@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { revocationOf, type Cluster, type RevocationCheck, type RevocationSettings } from '../../cluster/index.js';
-import { runRevocationChecks, type CheckTarget } from '../../cluster/serve/index.js';
+import { revocationOf, type RevocationCheck, type RevocationSettings } from '../../cluster/index.js';
+import { checkAndRecord } from '../../cluster/serve/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -80,12 +80,6 @@ function printChecks(io: CliIo, checks: readonly RevocationCheck[]): void {
   ])));
 }
 
-/** Runs checks on the cluster as it stands and records them; returns what was recorded. */
-export async function checkAndRecord(cluster: Cluster, now: Date, trigger: RevocationCheck['trigger'], only?: (t: CheckTarget) => boolean): Promise<RevocationCheck[]> {
-  const checks = await runRevocationChecks(cluster.state, { now, trigger, ...(only ? { only } : {}) });
-  if (checks.length) await cluster.recordRevocationChecks(checks);
-  return checks;
-}
 
 export function registerCertRevocation(cert: Command, ctx: CliContext): void {
   const io = ctx.io;

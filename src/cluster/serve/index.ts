@@ -9,4 +9,4 @@ export { clusterRegistrarPolicy } from './registrar-policy.js';
 export { clusterTvsAuthority } from './tvs-authority.js';
 export { LiveCluster } from './live.js';
 export type { ClusterSource } from './source.js';
-export { runRevocationChecks, revocationTargets, type CheckTarget, type RunChecks } from './revocation-checks.js';
+export { runRevocationChecks, revocationTargets, checkAndRecord, type CheckTarget, type RunChecks } from './revocation-checks.js';

@@ -69,7 +69,8 @@ function revocationCheck(source: ClusterSource, node: string, clock: Clock): (le
     if (!revocationActiveOn(state, node)) return { ok: true };
     const settings = revocationOf(state);
     const now = clock.now();
-    const key = `${leaf.serialNumber}|${leaf.issuer}`;
+    // A settings change (another URI, OCSP or CRL) starts afresh.
+    const key = `${state.revocationRev ?? 0}|${leaf.serialNumber}|${leaf.issuer}`;
     let hit = cache.get(key);
     if (!hit || hit.until <= now) {
       const certificate = parseCertificate(new Uint8Array(leaf.raw));

@@ -2,6 +2,7 @@ import { isIssuedBy, type CertificateInfo } from '../../pki/index.js';
 import { checkCrl, checkOcsp } from '../../revocation/index.js';
 import { certOf } from '../certs.js';
 import type { ClusterState, RevocationCheck } from '../model.js';
+import type { Cluster } from '../cluster.js';
 import { revocationOf } from '../ops/revocation.js';
 
 /**
@@ -71,4 +72,11 @@ function checksOf(state: ClusterState, o: RunChecks): Array<Promise<RevocationCh
     if (r.status === 'error') return { ...base, status: 'error', code: r.code, message: r.message };
     return { ...base, status: r.status, by: 'CRL', ...(r.status === 'revoked' ? { message: `revoked ${r.revokedAt!.toISOString()}${r.reason ? ` (${r.reason})` : ''}` } : {}) };
   });
+}
+
+/** Runs checks on the cluster as it stands and records them; returns what was recorded. */
+export async function checkAndRecord(cluster: Cluster, now: Date, trigger: RevocationCheck['trigger'], only?: (t: CheckTarget) => boolean): Promise<RevocationCheck[]> {
+  const checks = await runRevocationChecks(cluster.state, { now, trigger, ...(only ? { only } : {}) });
+  if (checks.length) await cluster.recordRevocationChecks(checks);
+  return checks;
 }

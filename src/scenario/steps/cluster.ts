@@ -4,6 +4,8 @@ import { parseCsr, signCsr, toPem } from '../../pki/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { normaliseCipher, type ScenarioContext } from '../context.js';
 import { applyOp } from './common.js';
+import { crlUrlOf, noteIssued, ocspUrlOf, readLabCa, updateLabCa } from '../../cluster/lab-ca.js';
+import { checkAndRecord } from '../../cluster/serve/index.js';
 import { defineStep } from './registry.js';
 import { BulkType, CapfSettings, CertRef, ClusterName, Empty, Enum, FleetName, NodeName, Obj, Opt, Profile, Purpose as PurposeSchema, Service, Store, Str } from './schemas.js';
 
@@ -31,10 +33,12 @@ export const generate = defineStep({
     keyLength: Opt(Enum([256, 384, 1024, 2048, 3072, 4096] as const, 'key size in bits (256/384 for ECDSA)')),
     hash: Opt(Enum(['SHA256', 'SHA384', 'SHA512'] as const, 'signature hash')),
     distribution: Opt(Enum(['node', 'multi-server'] as const, 'a node certificate, or a multi-server (SAN) one')),
+    years: Opt(Type.Integer({ minimum: 1, maximum: 20, description: 'validity in years (the Certificate Validity of the Generate page)' })),
   }),
   example: { cluster: 'A', purpose: 'CallManager-ECDSA', node: 'pub', keyLength: 384, hash: 'SHA384' },
   run: async (ctx, a) => applyOp(ctx, a.cluster, await cluster(ctx, a.cluster).generate({
     purpose: a.purpose, node: a.node, ...(a.keyLength ? { keyLength: a.keyLength } : {}), ...(a.hash ? { hash: a.hash.replace('SHA', 'SHA-') as 'SHA-256' } : {}), ...(a.distribution ? { distribution: a.distribution } : {}),
+    ...(a.years ? { validityYears: a.years } : {}),
   })),
 });
 
@@ -58,10 +62,17 @@ export const csr = defineStep({
     const pending = c.state.csrs.find((x) => x.purpose === a.purpose && x.node === a.node);
     const e = ctx.lab.cas.enterprise;
     if (!pending || !e) throw new EmulatorError('INVALID_STATE', 'no pending CSR or no enterprise CA to sign it');
-    const cert = await signCsr(e.issuing, parseCsr(pending.csrPem), { now: new Date(ctx.clock.now()), serial: ctx.lab.random.bytes(16).map((b, i) => (i === 0 ? (b & 0x7f) | 0x10 : b)) });
+    const published = await readLabCa(ctx.lab.dir);
+    const cert = await signCsr(e.issuing, parseCsr(pending.csrPem), {
+      now: new Date(ctx.clock.now()), serial: ctx.lab.random.bytes(16).map((b, i) => (i === 0 ? (b & 0x7f) | 0x10 : b)),
+      ocspUrls: [ocspUrlOf(published)], crlUrls: [crlUrlOf(published, e.issuing)],
+    });
+    await updateLabCa(ctx.lab.dir, `scenario: the lab CA signed ${a.purpose} of ${a.node}`, (j) => noteIssued(j, e.issuing, cert, new Date(ctx.clock.now())));
     const store = PURPOSE_RULES[a.purpose].chainStore;
     for (const ca of [e.root, e.issuing]) out.push(...(await applyOp(ctx, a.cluster, await c.uploadTrust({ store, node: a.node, data: new Uint8Array(Buffer.from(toPem(ca.certificate.der))) }))));
     out.push(...(await applyOp(ctx, a.cluster, await c.uploadIdentity({ purpose: a.purpose, node: a.node, data: new Uint8Array(Buffer.from(toPem(cert.der))) }))));
+    // "Every time there's a certificate uploaded … system checks for its status" (14SU3+).
+    for (const k of await checkAndRecord(c, new Date(ctx.clock.now()), 'upload', (t) => t.node === a.node && t.certificate.serialHex === cert.serialHex)) out.push(`${a.cluster}: revocation check of ${k.where} on ${k.node}: ${k.status}${k.by ? ` (${k.by})` : ''}`);
     return out;
   },
 });

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CertRef, ClusterName, CountOrAll, Enum, FleetName, NodeName, Obj, Opt, Profile, Store, Str, withCertRef } from './schemas.js';
+import { ALARMS, SEVERITIES } from '../../monitor/alarms.js';
 
 /**
  * The `expect` step: named expectations, each checked against the state after the step before
@@ -11,11 +12,11 @@ export const SETTLED_STATES = ['off', 'booting', 'registered', 'registered-stale
 const atLeast = Opt(Type.Integer({ minimum: 0, description: 'at least this many' }));
 
 /** The kinds of check an expectation makes; each expectation makes exactly one. */
-export const EXPECTATION_KINDS = ['phones', 'status', 'itl-signer', 'tvs-queries', 'registrations', 'trust-store', 'device'] as const;
+export const EXPECTATION_KINDS = ['phones', 'status', 'itl-signer', 'tvs-queries', 'registrations', 'trust-store', 'device', 'alarms', 'mails', 'refused', 'revocation'] as const;
 export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
 
 /** Kinds that can be checked against any past step (`when: ever | never`); the others look at the cluster now. */
-export const HISTORIC_KINDS: readonly ExpectationKind[] = ['phones', 'status', 'tvs-queries', 'registrations'];
+export const HISTORIC_KINDS: readonly ExpectationKind[] = ['phones', 'status', 'tvs-queries', 'registrations', 'alarms', 'mails', 'refused'];
 
 /** CUCM's Certificate Operation Status strings (AXL XCertificateStatus, CAPF-7), for editors; any "… Failed: …" is accepted. */
 const CAPF_STATUS_EXAMPLES = ['None', 'Operation Pending', 'Upgrade Success', 'Upgrade Failed: Invalid LSC', 'Upgrade Failed: Invalid Authentication String', 'Upgrade Failed: Phone Communication Failure', 'Delete Success'];
@@ -41,12 +42,34 @@ export const Expectation = Type.Object({
     profile: Opt(Profile),
     count: Opt(CountOrAll),
   }, 'CUCM\'s own view of the fleet\'s devices: the CAPF operation status, the LSC it holds and who issued it, the registration, the security profile')),
+  alarms: Opt(Obj({
+    cluster: ClusterName,
+    alarm: Opt(Enum(Object.keys(ALARMS) as Array<keyof typeof ALARMS>, 'the alarm name')),
+    severity: Opt(Enum(SEVERITIES, 'only alarms of this severity')),
+    certificate: Opt(Str('only alarms about a certificate whose place contains this, e.g. identity/CallManager or lsc/')),
+    count: Opt(Type.Integer({ minimum: 0 })), atLeast,
+  }, 'alarms a cluster raised during the step (Certificate Expiry Monitor, revocation)')),
+  mails: Opt(Obj({
+    to: Opt(Str('a recipient')), subject: Opt(Str('text the subject contains')),
+    count: Opt(Type.Integer({ minimum: 0 })), atLeast,
+  }, 'expiry mails the run\'s SMTP sink received during the step')),
+  refused: Opt(Obj({
+    cluster: ClusterName,
+    reason: Str('the registrar\'s refusal reason, e.g. "certificate revoked", "revocation status unknown", "unknown CA"'),
+    count: Opt(Type.Integer({ minimum: 0 })), atLeast,
+  }, 'connections or REGISTERs a cluster refused during the step, by reason')),
+  revocation: Opt(Obj({
+    cluster: ClusterName,
+    certificate: Str('the checked certificate\'s place, e.g. identity/tomcat'),
+    status: Enum(['good', 'revoked', 'unknown', 'error'] as const, 'the latest check\'s result'),
+    node: Opt(NodeName),
+  }, 'the latest revocation check of a certificate, as `cert revocation show` lists it')),
 }, { additionalProperties: false, minProperties: 2, description: 'a name and exactly one kind of check' });
 export type Expectation = Static<typeof Expectation>;
 
 export const EXPECT_STEP = {
   name: 'expect' as const,
-  summary: 'Check named expectations against the state the step before it left: phones by state, messages shown, the ITL signer, TVS answers, registrations, trust stores.',
+  summary: 'Check named expectations against the state the step before it left: phones by state, messages shown, the ITL signer, TVS answers, registrations and refusals, trust stores, alarms, mails, revocation checks.',
   args: Type.Array(Expectation, { minItems: 1 }),
   example: [{ name: 'everyone registered', phones: { fleet: 'phones', state: 'registered', count: 'all' } }] as Expectation[],
 };

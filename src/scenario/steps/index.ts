@@ -7,12 +7,13 @@ import { NETWORK_STEPS } from './network.js';
 import { PHONE_STEPS } from './phone.js';
 import type { AnyStepDef, Progress, StepDef } from './registry.js';
 import { TIME_STEPS } from './time.js';
+import { REVOCATION_STEPS } from './revocation.js';
 
 /**
  * Every scenario step, declared once (registry.ts). The `Step` type is derived from these
  * declarations; so are the JSON Schema (../schema.ts) and docs/scenario-steps.md (docs.ts).
  */
-export const ACTION_STEPS = [...CLUSTER_STEPS, ...NETWORK_STEPS, ...PHONE_STEPS, ...TIME_STEPS] as const;
+export const ACTION_STEPS = [...CLUSTER_STEPS, ...REVOCATION_STEPS, ...NETWORK_STEPS, ...PHONE_STEPS, ...TIME_STEPS] as const;
 
 type StepOf<D> = D extends StepDef<infer N, infer S> ? { [K in N]: Static<S> } : never;
 type ActionStep = StepOf<(typeof ACTION_STEPS)[number]>;
