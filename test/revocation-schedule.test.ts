@@ -77,7 +77,9 @@ describe('scheduled revocation checks', () => {
     schedule.refresh();
     await tick(12 * HOUR_MS);
     expect((await log.read()).filter((a) => a.name === 'CRLChanged')).toEqual([]);
-    const other = await signCsr(issuing, parseCsr(cluster.state.csrs[0]?.csrPem ?? (await cluster.csr({ purpose: 'CallManager', node: 'pub' }), cluster.state.csrs.find((c) => c.purpose === 'CallManager')!.csrPem)), { now: new Date(clock.now()) });
+    // Another certificate the CA issues and then revokes changes its CRL.
+    await cluster.csr({ purpose: 'CallManager', node: 'pub' });
+    const other = await signCsr(issuing, parseCsr(cluster.state.csrs.find((c) => c.purpose === 'CallManager')!.csrPem), { now: new Date(clock.now()) });
     await updateLabCa(dir, 'test', (j) => {
       noteIssued(j, issuing, other, new Date(clock.now()));
       noteRevoked(j, issuing, other.serialHex, new Date(clock.now()), 'superseded');
@@ -86,5 +88,26 @@ describe('scheduled revocation checks', () => {
     const changed = (await log.read()).filter((a) => a.name === 'CRLChanged');
     expect(changed).toHaveLength(1);
     expect(changed[0]!.message).toContain('2 entries');
+  });
+
+  it('without Enable Revocation Check, the Validity Check Frequency parameter sets the schedule; with it, its own interval wins', async () => {
+    await cluster.setRevocation({ crlEnabled: false, ocspEnabled: true, revocationCheckEnabled: false });
+    schedule.refresh();
+    const before = (cluster.state.revocationChecks ?? []).find((k) => k.where === 'identity/tomcat')!.checkedAt;
+    await tick(3 * 24 * HOUR_MS);
+    expect(cluster.state.revocationChecks!.find((k) => k.where === 'identity/tomcat')!.checkedAt).toBe(before);
+    await cluster.setParam('certificateValidityCheck', true);
+    await cluster.setParam('validityCheckFrequencyDays', 2);
+    schedule.refresh();
+    await tick(2 * 24 * HOUR_MS - 1);
+    expect(cluster.state.revocationChecks!.find((k) => k.where === 'identity/tomcat')!.checkedAt).toBe(before);
+    await tick(1);
+    const byValidity = cluster.state.revocationChecks!.find((k) => k.where === 'identity/tomcat')!.checkedAt;
+    expect(byValidity).not.toBe(before);
+    // Enable Revocation Check every 6 hours takes precedence over the 2-day parameter.
+    await cluster.setRevocation({ revocationCheckEnabled: true, checkEvery: 6, checkUnit: 'hours' });
+    schedule.refresh();
+    await tick(6 * HOUR_MS);
+    expect(cluster.state.revocationChecks!.find((k) => k.where === 'identity/tomcat')!.checkedAt).not.toBe(byValidity);
   });
 });

@@ -62,6 +62,14 @@ export interface EnterpriseParameters {
    * CallManager-trust for the LSCs to register, as on a real cluster.
    */
   capfCertificateIssuer?: 'capf' | 'online-ca';
+  /**
+   * Enterprise parameters "Certificate Validity Check" and "Validity Check Frequency" (days), in
+   * the Certificate Revocation and Expiry pane: re-checks for long-lived connections (CTI, IPsec,
+   * LDAP; ucm-certificates.txt step 11). The Enable Revocation Check interval takes precedence
+   * (the note after step 11). Absent means disabled, 1 day (defaults not documented).
+   */
+  certificateValidityCheck?: boolean;
+  validityCheckFrequencyDays?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/index.js';
-import { revocationOf } from '../cluster/ops/revocation.js';
+import { revocationCheckInterval, revocationOf } from '../cluster/ops/revocation.js';
 import { runRevocationChecks } from '../cluster/serve/revocation-checks.js';
 import { certOf } from '../cluster/certs.js';
 import type { CertificateInfo } from '../pki/index.js';
@@ -7,11 +7,11 @@ import { boundedFetch, decodeCrl, MAX_CRL_BYTES, subjectNameDer } from '../revoc
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { EventBus } from '../shared/events.js';
 import { alarm, type Alarm, type AlarmLog } from './alarms.js';
-import { HOUR_MS, DAY_MS } from './expiry.js';
 
 /**
  * "Enable Revocation Check" with its frequency (ucm-certificates.txt, Certificate Revocation
- * steps 6–7): the cluster re-checks its CA-issued certificates on that schedule and records each
+ * steps 6–7), or else the Validity Check Frequency enterprise parameter ({@link
+ * revocationCheckInterval}): the cluster re-checks its CA-issued certificates on that schedule and records each
  * result, as on upload. A revoked one raises `CertificateRevoked`. With Enable CRL, a CRL that
  * differs from the one downloaded before (another CRL number or entry count) raises `CRLChanged`
  * ("Whenever there is a difference in latest and previously downloaded CRL files from CA, a
@@ -44,14 +44,15 @@ export class RevocationSchedule {
   /** Re-arms when the settings changed; call whenever the cluster may have changed. */
   refresh(): void {
     if (this.#stopped) return;
-    const s = revocationOf(this.#o.cluster().state);
-    const on = s.revocationCheckEnabled && (s.ocspEnabled || s.crlEnabled);
-    const key = on ? `${s.checkEvery}${s.checkUnit}|${s.ocspEnabled}|${s.crlEnabled}` : undefined;
+    const state = this.#o.cluster().state;
+    const s = revocationOf(state);
+    const every = revocationCheckInterval(state);
+    const key = every ? `${every.ms}|${s.ocspEnabled}|${s.crlEnabled}` : undefined;
     if (key === this.#key) return;
     this.#key = key;
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (on) this.#arm(s.checkEvery * (s.checkUnit === 'hours' ? HOUR_MS : DAY_MS));
+    if (every) this.#arm(every.ms);
   }
 
   async idle(): Promise<void> {

@@ -14,6 +14,8 @@ const NAMES: Record<string, keyof EnterpriseParameters> = {
   'tls-ciphers': 'tlsCiphers',
   'endpoint-advanced-encryption': 'endpointAdvancedEncryption',
   'certificate-issuer-to-endpoint': 'capfCertificateIssuer',
+  'certificate-validity-check': 'certificateValidityCheck',
+  'validity-check-frequency': 'validityCheckFrequencyDays',
 };
 
 function parseValue(name: keyof EnterpriseParameters, v: string): EnterpriseParameters[keyof EnterpriseParameters] {
@@ -30,6 +32,11 @@ function parseValue(name: keyof EnterpriseParameters, v: string): EnterprisePara
     if (v !== 'capf' && v !== 'online-ca') throw new EmulatorError('USAGE', 'certificate-issuer-to-endpoint is capf or online-ca');
     return v;
   }
+  if (name === 'validityCheckFrequencyDays') {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new EmulatorError('USAGE', `validity-check-frequency is a whole number of days, not "${v}"`);
+    return n;
+  }
   if (v === 'true' || v === 'false') return v === 'true';
   throw new EmulatorError('USAGE', `${name} is true or false, not "${v}"`);
 }
@@ -42,7 +49,7 @@ export function registerParam(program: Command, ctx: CliContext): void {
       try {
         const { cluster } = await openCluster(o);
         if (o.json) printJson(io, cluster.state.params);
-        else for (const [k, n] of Object.entries(NAMES)) io.out(`${k.padEnd(42)} ${String(cluster.state.params[n] ?? (n === 'capfCertificateIssuer' ? 'capf' : ''))}\n`);
+        else for (const [k, n] of Object.entries(NAMES)) io.out(`${k.padEnd(42)} ${String(cluster.state.params[n] ?? (n === 'capfCertificateIssuer' ? 'capf' : n === 'certificateValidityCheck' ? false : n === 'validityCheckFrequencyDays' ? 1 : ''))}\n`);
         return EXIT.OK;
       } catch (e) {
         return reportError(io, e, Boolean(o.json));

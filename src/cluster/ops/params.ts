@@ -16,6 +16,9 @@ export function setParam<K extends keyof EnterpriseParameters>(state: ClusterSta
   if (name === 'tlsCiphers' && !TLS_CIPHER_POLICIES.includes(value as never)) {
     throw new EmulatorError('INVALID_ARGUMENT', `TLS Ciphers must be one of: ${TLS_CIPHER_POLICIES.join('; ')}`);
   }
+  if (name === 'validityCheckFrequencyDays' && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 365)) {
+    throw new EmulatorError('INVALID_ARGUMENT', 'Validity Check Frequency is a whole number of days, 1 to 365');
+  }
   if (state.params[name] === value) return [];
   state.params[name] = value;
   const events: ClusterEvent[] = [{ type: 'param.changed', name, value }];

@@ -71,3 +71,17 @@ export function revocationActiveOn(state: ClusterState, node: string): boolean {
   const cm = state.services.find((x) => x.node === node && x.service === 'CallManager');
   return cm !== undefined && cm.startedRev >= (state.revocationRev ?? 0);
 }
+
+/**
+ * How often revocation is re-checked on schedule, if at all: the Enable Revocation Check interval
+ * when it is on, which "takes precedence over the value of the Validity Check Frequency enterprise
+ * parameter" (ucm-certificates.txt, note after step 11); else Validity Check Frequency when
+ * Certificate Validity Check is enabled; else never. Needs OCSP or CRL on to have anything to ask.
+ */
+export function revocationCheckInterval(state: ClusterState): { ms: number; by: 'Enable Revocation Check' | 'Validity Check Frequency' } | undefined {
+  const s = revocationOf(state);
+  if (!s.ocspEnabled && !s.crlEnabled) return undefined;
+  if (s.revocationCheckEnabled) return { ms: s.checkEvery * (s.checkUnit === 'hours' ? 3_600_000 : 86_400_000), by: 'Enable Revocation Check' };
+  if (state.params.certificateValidityCheck) return { ms: (state.params.validityCheckFrequencyDays ?? 1) * 86_400_000, by: 'Validity Check Frequency' };
+  return undefined;
+}

@@ -168,15 +168,18 @@ export const ctl = defineStep({
   },
 });
 
+/** Enterprise parameters a cluster may not carry yet (absent means their default). */
+const OPTIONAL_PARAMS: readonly string[] = ['capfCertificateIssuer', 'certificateValidityCheck', 'validityCheckFrequencyDays'];
+
 export const param = defineStep({
   name: 'param',
   summary: 'Set an enterprise parameter.',
-  args: Obj({ cluster: ClusterName, name: Str('the parameter'), value: Type.Union([Type.String(), Type.Boolean()]) }),
+  args: Obj({ cluster: ClusterName, name: Str('the parameter'), value: Type.Union([Type.String(), Type.Boolean(), Type.Integer()]) }),
   example: { cluster: 'A', name: 'rollbackToPre80', value: true },
   run: async (ctx, a) => {
     const c = cluster(ctx, a.cluster);
     const key = a.name as keyof EnterpriseParameters;
-    if (!(key in c.state.params) && key !== 'capfCertificateIssuer') throw new EmulatorError('INVALID_ARGUMENT', `unknown enterprise parameter "${a.name}"; one of: ${Object.keys(c.state.params).join(', ')}`);
+    if (!(key in c.state.params) && !OPTIONAL_PARAMS.includes(key)) throw new EmulatorError('INVALID_ARGUMENT', `unknown enterprise parameter "${a.name}"; one of: ${Object.keys(c.state.params).join(', ')}`);
     const value = key === 'tlsCiphers' ? normaliseCipher(String(a.value)) : a.value;
     return applyOp(ctx, a.cluster, await c.setParam(key, value as never));
   },
