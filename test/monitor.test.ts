@@ -8,6 +8,7 @@ import { certOf } from '../src/cluster/certs.js';
 import { AlarmLog, DAY_MS, ExpiryMonitor, HOUR_MS, SmtpSink, type MonitorEvent, type SmtpSinkEvent } from '../src/monitor/index.js';
 import type { ManualClock } from '../src/shared/clock.js';
 import { nodes, testLab } from './helpers/lab.js';
+import { until } from './sip-helpers.js';
 
 /**
  * Issue 16 §1: the Cisco Certificate Expiry Monitor on a simulated clock, with real sinks — a UDP
@@ -87,9 +88,13 @@ describe('Cisco Certificate Expiry Monitor', () => {
     expect(cm).toMatchObject({ name: 'CertExpiryNotification', severity: 'Warning', node: 'pub', service: 'Cisco Certificate Expiry Monitor' });
     expect(cm!.message, cm!.message).toContain('expires in 29 day(s)');
     // RFC 5424: <PRI>1 TIMESTAMP HOST APP - MSGID [SD] MSG, PRI = local7 (23) × 8 + Warning (4).
-    const line = datagrams.find((d) => d.includes('identity/CallManager'));
+    const cmLine = (d: string): boolean => d.includes('where="identity/CallManager"') && d.includes('CertExpiryNotification');
+    await until(() => datagrams.some(cmLine), 'the syslog datagram');
+    const line = datagrams.find(cmLine);
     expect(line).toMatch(/^<188>1 \d{4}-\d\d-\d\dT[\d:.]+Z pub Cisco_Certificate_Expiry_Monitor - CertExpiryNotification \[cert@32473 where="identity\/CallManager" /);
-    const mail = mails.find((m) => m.subject.includes('identity/CallManager'));
+    const isCm = (m: SmtpSinkEvent): boolean => m.subject.endsWith('identity/CallManager on pub');
+    await until(() => mails.some(isCm), 'the mail');
+    const mail = mails.find(isCm);
     expect(mail).toMatchObject({ to: ['voice-team@lab.example'], from: 'cucm@lab.example' });
     const body = readFileSync(mail!.file, 'utf8');
     expect(body).toContain(certOf(cluster.state.identities.find((i) => i.purpose === 'CallManager')!.certPem).serialHex);
@@ -119,7 +124,7 @@ describe('Cisco Certificate Expiry Monitor', () => {
     expect(runs() - r0).toBe(1);
     const last = (await log.read()).filter((a) => a.certificate?.where === 'identity/CallManager').at(-1);
     expect(last).toMatchObject({ name: 'CertExpired', severity: 'Emergency' });
-    expect(datagrams.some((d) => d.startsWith('<184>1 ') && d.includes('CertExpired'))).toBe(true);
+    await until(() => datagrams.some((d) => d.startsWith('<184>1 ') && d.includes('CertExpired')), 'the Emergency syslog datagram');
   });
 
   it('a stopped service sends nothing; a restart runs again only 24 h later', async () => {
