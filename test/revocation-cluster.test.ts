@@ -63,6 +63,8 @@ describe('Certificate Revocation settings and checks', () => {
     expect(show.body.checks).toEqual([expect.objectContaining({ status: 'revoked' })]);
     const list = await trustlab(['cert', 'list', '--usage', 'identity', '--find', 'type=tomcat', '--json', '--lab', dir, '--cluster', 'A']);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ type: 'tomcat', revocation: 'revoked' })]);
+    const own = await json('show', 'cert', 'own', 'tomcat', '--cluster', 'A');
+    expect(own.body).toMatchObject({ name: 'tomcat', revocation: 'revoked by OCSP DTM', ocsp: [`${base}/ocsp`] });
   });
 
   it('uses the CRL from the configured distribution point when OCSP is off', async () => {

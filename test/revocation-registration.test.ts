@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLsc } from '../src/capf/lsc.js';
-import type { Cluster } from '../src/cluster/index.js';
+import type { Cluster, Lab } from '../src/cluster/index.js';
 import { crlUrlOf, enterpriseOf, labRevocationSource, noteIssued, noteRevoked, ocspUrlOf, readLabCa, updateLabCa } from '../src/cluster/lab-ca.js';
 import { certOf } from '../src/cluster/certs.js';
 import { ClusterServers, type ClusterServiceEvent } from '../src/cluster/serve/index.js';
-import { toPem, type CertificateAuthority } from '../src/pki/index.js';
+import { issueCertificate, toPem, type CertificateAuthority } from '../src/pki/index.js';
 import { RevocationServer } from '../src/revocation/index.js';
 import { systemClock, type ManualClock } from '../src/shared/clock.js';
 import { sipRegister } from '../src/sip/index.js';
@@ -34,6 +34,7 @@ describe('revocation at registration', () => {
 
   beforeAll(async () => {
     const t = await testLab({ start: new Date() });
+    lab = t.lab;
     clock = t.clock;
     dir = t.dir;
     ca = new RevocationServer({ source: labRevocationSource(t.lab, 0), clock });
@@ -67,6 +68,7 @@ describe('revocation at registration', () => {
 
   let sipTlsPort = 0;
   let issuing: CertificateAuthority;
+  let lab: Lab;
 
   afterAll(async () => {
     await servers?.close();
@@ -110,5 +112,32 @@ describe('revocation at registration', () => {
     await cluster.setCommonCriteria(false);
     clock.advance(6 * 60_000);
     expect((await register(unknown)).ok).toBe(true);
+  });
+
+  it('an LSC signed by a CA-issued CAPF is refused once the CA revokes the CAPF certificate', async () => {
+    // CAPF's certificate, issued by the enterprise CA (CSR flow), sits in CallManager-trust as the anchor of its LSCs.
+    const j = await readLabCa(dir);
+    const capfKeys = await testKey('revocation-registration-capf');
+    const capfCert = await issueCertificate({
+      subject: [['O', 'trustlab'], ['CN', 'CAPF-lab']], keys: capfKeys, issuer: { certificate: issuing.certificate, keys: issuing.keys },
+      notBefore: new Date(clock.now() - 3600_000), notAfter: new Date(clock.now() + 365 * 86_400_000), ca: { pathLength: 0 }, keyUsage: ['keyCertSign', 'digitalSignature'],
+      ocspUrls: [ocspUrlOf(j)], crlUrls: [crlUrlOf(j, issuing)],
+    });
+    await updateLabCa(dir, 'test', (x) => noteIssued(x, issuing, capfCert, new Date(clock.now())));
+    await cluster.uploadTrust({ store: 'CallManager-trust', node: 'pub', data: new TextEncoder().encode(toPem(capfCert.der)) });
+    const leafKeys = await testKey('revocation-registration-capf-lsc');
+    const lsc = await issueLsc(DEVICE, leafKeys.publicKey, { certificate: capfCert, privateKey: capfKeys.privateKey }, { clock });
+    const credential = { certPem: toPem(lsc.der), keyPem: leafKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, chainPem: '' };
+    ca = new RevocationServer({ source: labRevocationSource(lab, 0), clock });
+    await ca.listen({ host: '127.0.0.1', port: Number(new URL(j.url).port) });
+    await cluster.setRevocation({ ocspEnabled: true, ocspUriSource: 'certificate' });
+    await cluster.restartService('CallManager');
+    expect((await register(credential)).ok).toBe(true);
+    await updateLabCa(dir, 'test', (x) => noteRevoked(x, issuing, capfCert.serialHex, new Date(clock.now()), 'cACompromise'));
+    clock.advance(6 * 60_000);
+    expect((await register(credential)).ok).toBe(false);
+    const last = log.filter((e) => e.type === 'sip.refused').at(-1) as { reason: string; detail?: string };
+    expect(last.reason).toBe('certificate revoked');
+    expect(last.detail).toContain('its issuer');
   });
 });

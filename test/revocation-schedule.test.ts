@@ -6,6 +6,8 @@ import { parseCsr, signCsr, toPem, type CertificateAuthority, type CertificateIn
 import { RevocationServer } from '../src/revocation/index.js';
 import type { ManualClock } from '../src/shared/clock.js';
 import { nodes, testLab } from './helpers/lab.js';
+import { until } from './sip-helpers.js';
+import { createSocket } from 'node:dgram';
 
 /**
  * Issue 16 §2: "Enable Revocation Check" re-checks the cluster's CA-issued certificates on its
@@ -72,7 +74,12 @@ describe('scheduled revocation checks', () => {
     expect((await log.read()).filter((a) => a.name === 'CertificateRevoked')).toEqual([expect.objectContaining({ severity: 'Emergency', node: 'pub' })]);
   });
 
-  it('with Enable CRL, a CRL that changed since the last download raises CRLChanged', async () => {
+  it('with Enable CRL, a CRL that changed since the last download raises CRLChanged, in the log and to syslog', async () => {
+    const syslog = createSocket('udp4');
+    const datagrams: string[] = [];
+    syslog.on('message', (m) => datagrams.push(m.toString('utf8')));
+    await new Promise<void>((r) => syslog.bind(0, '127.0.0.1', () => r()));
+    await cluster.setCertMonitor({ syslog: { host: '127.0.0.1', port: syslog.address().port } });
     await cluster.setRevocation({ ocspEnabled: false, crlEnabled: true, crlUri: `${base}/crl/${issuing.name}.crl` });
     schedule.refresh();
     await tick(12 * HOUR_MS);
@@ -88,6 +95,8 @@ describe('scheduled revocation checks', () => {
     const changed = (await log.read()).filter((a) => a.name === 'CRLChanged');
     expect(changed).toHaveLength(1);
     expect(changed[0]!.message).toContain('2 entries');
+    await until(() => datagrams.some((d) => d.includes(' CRLChanged ')), 'the CRLChanged syslog message');
+    syslog.close();
   });
 
   it('without Enable Revocation Check, the Validity Check Frequency parameter sets the schedule; with it, its own interval wins', async () => {

@@ -7,6 +7,8 @@ import { boundedFetch, decodeCrl, MAX_CRL_BYTES, subjectNameDer } from '../revoc
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import { EventBus } from '../shared/events.js';
 import { alarm, type Alarm, type AlarmLog } from './alarms.js';
+import { formatSyslog, sendSyslog } from './syslog.js';
+import { certMonitorOf } from '../cluster/ops/monitor.js';
 
 /**
  * "Enable Revocation Check" with its frequency (ucm-certificates.txt, Certificate Revocation
@@ -119,5 +121,8 @@ export class RevocationSchedule {
   async #raise(a: Alarm): Promise<void> {
     await this.#o.alarms.append(a);
     this.events.emit({ type: 'revocation.alarm', alarm: a });
+    // "a CRLChanged alarm will be generated … along with a message in syslog server".
+    const syslog = certMonitorOf(this.#o.cluster().state).settings.syslog;
+    if (syslog) await sendSyslog(syslog, formatSyslog(a));
   }
 }

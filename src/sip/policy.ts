@@ -70,10 +70,10 @@ export interface RegistrarPolicy {
   registrationExpirySeconds?(): number;
   /**
    * Certificate Revocation on new TLS connections (14SU3+): asked once the handshake has
-   * completed and the chain is trusted, before any SIP is read. Must settle within its own
+   * completed and the chain (leaf first, trust anchor last) is trusted, before any SIP is read. Must settle within its own
    * deadline (the OCSP client has one). Connections already open are not asked again.
    */
-  checkRevocation?(leaf: X509Certificate, issuer: X509Certificate): Promise<RevocationVerdict>;
+  checkRevocation?(chain: readonly X509Certificate[]): Promise<RevocationVerdict>;
 }
 
 export type RevocationVerdict = { ok: true } | { ok: false; reason: 'certificate revoked' | 'revocation status unknown'; detail: string };

@@ -292,9 +292,9 @@ export class SipRegistrar implements Startable {
     const trust = state.trust!;
     const check = this.#o.policy.checkRevocation;
     if (check) {
-      // The handshake is over but the phone is not served until its certificate's status is known.
-      const issuer = trust.path[1] ?? trust.anchor;
-      check.call(this.#o.policy, trust.leaf, issuer).then((v) => {
+      // The handshake is over but the phone is not served until its certificates' status is known.
+      const chain = trust.path.at(-1) === trust.anchor ? trust.path : [...trust.path, trust.anchor];
+      check.call(this.#o.policy, chain).then((v) => {
         if (tls.destroyed) return;
         if (!v.ok) {
           state.refused = true;

@@ -1,12 +1,14 @@
 import { cipherPolicy, type CipherPolicyName, type RegistrarPolicy } from '../../sip/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { current, type ClusterSource } from './source.js';
+import type { Cluster } from '../cluster.js';
 import { parseCertificate } from '../../pki/index.js';
 import { checkCrl, checkOcsp } from '../../revocation/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { certOf } from '../certs.js';
 import { revocationActiveOn, revocationOf } from '../ops/revocation.js';
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import { isIssuedBy, toPem } from '../../pki/index.js';
 import type { RevocationVerdict } from '../../sip/index.js';
 
 /**
@@ -61,40 +63,58 @@ export function clusterRegistrarPolicy(source: ClusterSource, node: string, cloc
  */
 const CACHE_MS = 5 * 60_000;
 
-function revocationCheck(source: ClusterSource, node: string, clock: Clock): (leaf: X509Certificate, issuer: X509Certificate) => Promise<RevocationVerdict> {
+function revocationCheck(source: ClusterSource, node: string, clock: Clock): (chain: readonly X509Certificate[]) => Promise<RevocationVerdict> {
   const cache = new Map<string, { until: number; verdict: 'good' | 'revoked' | 'unknown'; detail: string }>();
-  return async (leaf, issuer) => {
-    const c = current(source);
+  /** One certificate against its issuer: cached, or asked now; undefined when nobody can be asked. */
+  const statusOf = async (c: Cluster, leaf: X509Certificate, issuer: X509Certificate, now: number): Promise<{ verdict: 'good' | 'revoked' | 'unknown'; detail: string } | undefined> => {
     const state = c.state;
-    if (!revocationActiveOn(state, node)) return { ok: true };
     const settings = revocationOf(state);
-    const now = clock.now();
     // A settings change (another URI, OCSP or CRL) starts afresh.
     const key = `${state.revocationRev ?? 0}|${leaf.serialNumber}|${leaf.issuer}`;
     let hit = cache.get(key);
-    if (!hit || hit.until <= now) {
-      const certificate = parseCertificate(new Uint8Array(leaf.raw));
-      const issuerInfo = parseCertificate(new Uint8Array(issuer.raw));
-      const url = settings.ocspUriSource === 'configured' ? settings.ocspConfiguredUri : certificate.extensions.ocspUrls[0];
-      if (settings.ocspEnabled && !url) return { ok: true };
-      if (settings.ocspEnabled) {
-        const r = await checkOcsp({ certificate, issuer: issuerInfo, url, trustedResponders: c.trustStore(node, 'tomcat-trust').map(certOf), now: new Date(now) });
-        hit = r.status === 'error'
-          ? { until: now + 30_000, verdict: 'unknown', detail: `OCSP ${r.code}: ${r.message}` }
-          : { until: Math.min(now + CACHE_MS, r.nextUpdate?.getTime() ?? Infinity), verdict: r.status, detail: `OCSP (${r.model}) says ${r.status}` };
-      } else {
-        const r = await checkCrl({ certificate, issuer: issuerInfo, url: settings.crlUri!, now: new Date(now) });
-        hit = r.status === 'error'
-          ? { until: now + 30_000, verdict: 'unknown', detail: `CRL ${r.code}: ${r.message}` }
-          : r.status === 'not-applicable'
-            ? { until: now + CACHE_MS, verdict: 'good', detail: 'the configured CRL is another issuer\'s' }
-            : { until: now + CACHE_MS, verdict: r.status, detail: `the CRL says ${r.status}` };
-      }
-      cache.set(key, hit);
-      if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    if (hit && hit.until > now) return hit;
+    const certificate = parseCertificate(new Uint8Array(leaf.raw));
+    const issuerInfo = parseCertificate(new Uint8Array(issuer.raw));
+    const url = settings.ocspUriSource === 'configured' ? settings.ocspConfiguredUri : certificate.extensions.ocspUrls[0];
+    if (settings.ocspEnabled && !url) return undefined;
+    if (settings.ocspEnabled) {
+      const r = await checkOcsp({ certificate, issuer: issuerInfo, url, trustedResponders: c.trustStore(node, 'tomcat-trust').map(certOf), now: new Date(now) });
+      hit = r.status === 'error'
+        ? { until: now + 30_000, verdict: 'unknown', detail: `OCSP ${r.code}: ${r.message}` }
+        : { until: Math.min(now + CACHE_MS, r.nextUpdate?.getTime() ?? Infinity), verdict: r.status, detail: `OCSP (${r.model}) says ${r.status}` };
+    } else {
+      const r = await checkCrl({ certificate, issuer: issuerInfo, url: settings.crlUri!, now: new Date(now) });
+      if (r.status === 'not-applicable') return undefined;
+      hit = r.status === 'error'
+        ? { until: now + 30_000, verdict: 'unknown', detail: `CRL ${r.code}: ${r.message}` }
+        : { until: now + CACHE_MS, verdict: r.status, detail: `the CRL says ${r.status}` };
     }
-    if (hit.verdict === 'revoked') return { ok: false, reason: 'certificate revoked', detail: `${leaf.subject.replace(/\n/g, ', ')}: ${hit.detail}` };
-    if (hit.verdict === 'unknown' && state.commonCriteria) return { ok: false, reason: 'revocation status unknown', detail: `${hit.detail}; Common Criteria mode refuses Unknown` };
+    cache.set(key, hit);
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return hit;
+  };
+  return async (chain) => {
+    const c = current(source);
+    if (!revocationActiveOn(c.state, node)) return { ok: true };
+    const now = clock.now();
+    // Every certificate below the trust anchor: the LSC, and a CA-issued CAPF certificate that
+    // signed it (the chapter's "CA issued CAPF signed phone LSCs").
+    // The anchor too when a CA issued it (a CA-signed CAPF in CallManager-trust): its issuer is
+    // looked up in the node's trust stores.
+    const pairs: Array<[X509Certificate, X509Certificate]> = [];
+    for (let i = 0; i + 1 < chain.length; i++) pairs.push([chain[i]!, chain[i + 1]!]);
+    const anchor = chain.at(-1)!;
+    if (anchor.subject !== anchor.issuer) {
+      const issuer = c.state.trust.filter((t) => t.node === node).map((t) => certOf(t.certPem)).find((t) => isIssuedBy(certOf(toPem(new Uint8Array(anchor.raw))), t));
+      if (issuer) pairs.push([anchor, new X509Certificate(issuer.der)]);
+    }
+    for (const [i, [cert, issuer]] of pairs.entries()) {
+      const s = await statusOf(c, cert, issuer, now);
+      if (!s) continue;
+      const who = cert.subject.replace(/\n/g, ', ');
+      if (s.verdict === 'revoked') return { ok: false, reason: 'certificate revoked', detail: `${i === 0 ? '' : 'its issuer '}${who}: ${s.detail}` };
+      if (s.verdict === 'unknown' && c.state.commonCriteria) return { ok: false, reason: 'revocation status unknown', detail: `${who}: ${s.detail}; Common Criteria mode refuses Unknown` };
+    }
     return { ok: true };
   };
 }
