@@ -91,14 +91,32 @@ class Sink {
   buf = new Uint8Array(1024);
   length = 0;
 
-  push(bytes: ArrayLike<number>): void {
-    if (this.length + bytes.length > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + bytes.length));
+  #room(n: number): void {
+    if (this.length + n > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
       next.set(this.buf.subarray(0, this.length));
       this.buf = next;
     }
+  }
+
+  push(bytes: Uint8Array): void {
+    this.#room(bytes.length);
     this.buf.set(bytes, this.length);
     this.length += bytes.length;
+  }
+
+  /** One byte, or a tag and a 16-bit length, without building an array for them. */
+  byte(v: number): void {
+    this.#room(1);
+    this.buf[this.length++] = v & 0xff;
+  }
+
+  tagLength(tag: number, len: number): void {
+    this.#room(3);
+    this.buf[this.length] = tag & 0xff;
+    this.buf[this.length + 1] = (len >> 8) & 0xff;
+    this.buf[this.length + 2] = len & 0xff;
+    this.length += 3;
   }
 
   bytes(): Uint8Array {
@@ -109,7 +127,7 @@ class Sink {
 function writeElements(els: Element[], out: Sink): void {
   for (const e of els) {
     if (e.tag === 13 && !e.children && e.value.length === 0) {
-      out.push([13]);
+      out.byte(13);
       continue;
     }
     let body: Uint8Array;
@@ -119,7 +137,7 @@ function writeElements(els: Element[], out: Sink): void {
       body = inner.bytes();
     } else body = e.value;
     const len = e.lengthOverride ?? body.length;
-    out.push([e.tag & 0xff, (len >> 8) & 0xff, len & 0xff]);
+    out.tagLength(e.tag, len);
     out.push(body);
   }
 }
@@ -137,7 +155,9 @@ export function joinFile(v: FileView, keepLengths = false): Uint8Array {
     const first = r[0];
     if (first && first.tag === 1 && !keepLengths && !first.lengthOverride) {
       const total = 5 + body.length;
-      records.push([1, 0, 2, (total >> 8) & 0xff, total & 0xff]);
+      records.tagLength(1, 2);
+      records.byte(total >> 8);
+      records.byte(total);
     } else if (first) writeElements([first], records);
     records.push(body.bytes());
   }

@@ -93,7 +93,8 @@ export interface EncodedTrustList {
 
 /** Encodes with offsets (used by the signer to place the signature). */
 export function encodeTrustListWithOffsets(list: TrustList): EncodedTrustList {
-  const w = new ByteWriter(4096);
+  // Room for the usual record (a certificate and its names) up front, so the writer rarely grows.
+  const w = new ByteWriter(1024 + list.records.length * 1536);
   const layout = list.layout;
   if (layout && layout.records.length !== list.records.length) {
     throw new EmulatorError('INVALID_ARGUMENT', `layout describes ${layout.records.length} records but the list has ${list.records.length}`);

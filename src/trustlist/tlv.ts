@@ -65,10 +65,22 @@ export function stringOf(e: Element, what: string): string {
   }
 }
 
+/**
+ * Encoded strings, shared: trust lists repeat the same few names (subjects, issuers, host names)
+ * in every record and every file, and the fuzz loop re-encodes them thousands of times a second
+ * (issue 17 §5). Callers only read the bytes (`writeElement` copies them). Bounded; a miss only
+ * costs an encode.
+ */
+const encodedStrings = new Map<string, Uint8Array>();
+
 export function encodeString(s: string): Uint8Array {
+  const hit = encodedStrings.get(s);
+  if (hit) return hit;
   const body = utf8Encoder.encode(s);
   const out = new Uint8Array(body.length + 1);
   out.set(body);
+  if (encodedStrings.size >= 4096) encodedStrings.clear();
+  encodedStrings.set(s, out);
   return out;
 }
 
