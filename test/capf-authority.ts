@@ -1,6 +1,8 @@
 import type { KeySpec } from '../src/pki/index.js';
 import type { Clock } from '../src/shared/clock.js';
-import { lscIssuer, type CapfAuthority, type CapfDevice, type CapfIdentity, type CapfStatus } from '../src/capf/index.js';
+import { CapfServer, lscIssuer, type CapfAuthority, type CapfDevice, type CapfEvent, type CapfIdentity, type CapfServerOptions, type CapfStatus } from '../src/capf/index.js';
+import { EventBus } from '../src/shared/events.js';
+import { DEVICE, type LabPki } from './sip-pki.js';
 
 /**
  * A small in-test {@link CapfAuthority}: plain maps standing in for the cluster model, with the
@@ -48,4 +50,19 @@ export class TestCapfAuthority implements CapfAuthority {
     list.push(status);
     this.statuses.set(deviceName, list);
   }
+}
+
+/**
+ * A CAPF server on port 0 for one test device (null-string install, RSA 2048), recording every
+ * event; `servers` collects it so the test's afterEach can close it.
+ */
+export async function startTestCapf(pki: LabPki, servers: CapfServer[], extra: Partial<CapfServerOptions> = {}) {
+  const authority = new TestCapfAuthority({ certPem: pki.capf.certPem, keyPem: pki.capf.keyPem }, [pki.mfgRoot.certPem]);
+  authority.devices.set(DEVICE, { authMode: 'null-string', operation: 'install', keySpec: { type: 'rsa', bits: 2048 } });
+  const events: CapfEvent[] = [];
+  const bus = new EventBus<CapfEvent>();
+  bus.onAny((e) => events.push(e));
+  const server = new CapfServer({ authority, port: 0, events: bus, ...extra });
+  servers.push(server);
+  return { server, authority, events, port: (await server.listen()).port };
 }

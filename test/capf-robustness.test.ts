@@ -4,9 +4,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCapfClient } from '../src/capf/index.js';
 import type { KeyPair, KeySpec } from '../src/pki/index.js';
 import { ManualClock } from '../src/shared/clock.js';
-import { EventBus } from '../src/shared/events.js';
-import { CapfCommand, CapfFramer, CapfServer, capfMessage, encodeCapfMessage, type CapfEvent, type CapfServerOptions } from '../src/capf/index.js';
-import { TestCapfAuthority } from './capf-authority.js';
+import { CapfCommand, CapfFramer, CapfServer, capfMessage, encodeCapfMessage, type CapfServerOptions } from '../src/capf/index.js';
+import { startTestCapf, TestCapfAuthority } from './capf-authority.js';
 import { testKey } from './helpers/pki.js';
 import { until } from './sip-helpers.js';
 import { DEVICE, labPki, type LabPki } from './sip-pki.js';
@@ -28,17 +27,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(extra: Partial<CapfServerOptions> = {}) {
-  const authority = new TestCapfAuthority({ certPem: pki.capf.certPem, keyPem: pki.capf.keyPem }, [pki.mfgRoot.certPem]);
-  authority.devices.set(DEVICE, { authMode: 'null-string', operation: 'install', keySpec: { type: 'rsa', bits: 2048 } });
-  const events: CapfEvent[] = [];
-  const bus = new EventBus<CapfEvent>();
-  bus.onAny((e) => events.push(e));
-  const server = new CapfServer({ authority, port: 0, events: bus, ...extra });
-  servers.push(server);
-  const port = (await server.listen()).port;
-  return { server, authority, events, port };
-}
+const start = (extra: Partial<CapfServerOptions> = {}) => startTestCapf(pki, servers, extra);
 
 function raw(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

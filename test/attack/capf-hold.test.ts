@@ -1,10 +1,9 @@
 import { connect, type TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CapfCommand, CapfFramer, CapfServer, capfMessage, encodeCapfMessage, runCapfClient, type CapfEvent, type CapfServerOptions } from '../../src/capf/index.js';
+import { CapfCommand, CapfFramer, capfMessage, encodeCapfMessage, runCapfClient, type CapfServer, type CapfServerOptions } from '../../src/capf/index.js';
 import type { KeyPair, KeySpec } from '../../src/pki/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import { EventBus } from '../../src/shared/events.js';
-import { TestCapfAuthority } from '../capf-authority.js';
+import { startTestCapf } from '../capf-authority.js';
 import { testKey } from '../helpers/pki.js';
 import { until } from '../sip-helpers.js';
 import { DEVICE, labPki, type LabPki } from '../sip-pki.js';
@@ -30,16 +29,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(extra: Partial<CapfServerOptions> = {}) {
-  const authority = new TestCapfAuthority({ certPem: pki.capf.certPem, keyPem: pki.capf.keyPem }, [pki.mfgRoot.certPem]);
-  authority.devices.set(DEVICE, { authMode: 'null-string', operation: 'install', keySpec: { type: 'rsa', bits: 2048 } });
-  const events: CapfEvent[] = [];
-  const bus = new EventBus<CapfEvent>();
-  bus.onAny((e) => events.push(e));
-  const server = new CapfServer({ authority, port: 0, events: bus, ...extra });
-  servers.push(server);
-  return { server, authority, events, port: (await server.listen()).port };
-}
+const start = (extra: Partial<CapfServerOptions> = {}) => startTestCapf(pki, servers, extra);
 
 /** A hand-made phone that authenticates, then stalls in key generation; it records commands. */
 function stallingPhone(port: number): { got: number[]; sessionId: () => number; socket: TLSSocket } {
