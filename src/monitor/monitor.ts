@@ -137,8 +137,10 @@ export class ExpiryMonitor {
       this.#nextAt = undefined;
       return;
     }
+    const anchor = this.#anchor;
     await this.runOnce().catch(() => undefined);
-    if (this.#stopped) return;
+    // Stopped, or restarted while it ran (refresh() has armed the 24 h from the restart): done.
+    if (this.#stopped || this.#anchor !== anchor || this.#timer) return;
     const now = this.#o.clock.now();
     const m = certMonitorOf(this.#o.cluster());
     this.#arm(now + intervalAt(monitoredCertificates(this.#o.cluster(), m.settings), now));

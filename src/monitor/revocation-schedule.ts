@@ -70,10 +70,13 @@ export class RevocationSchedule {
 
   #arm(every: number): void {
     this.events.emit({ type: 'revocation.scheduled', cluster: this.#o.cluster().name, at: new Date(this.#o.clock.now() + every).toISOString() });
+    const key = this.#key;
     this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
       const p = this.#run().catch(() => undefined).finally(() => {
         if (this.#step === p) this.#step = undefined;
-        if (!this.#stopped && this.#key !== undefined) this.#arm(every);
+        // Not when stopped, nor when a settings change re-armed it while this run was going.
+        if (!this.#stopped && this.#key === key && !this.#timer) this.#arm(every);
       });
       this.#step = p;
     }, every);
