@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { decodeTrustList, verifyTrustList } from '../src/trustlist/index.js';
-import { execCodec, execPhone, fuzz, fuzzSetup } from '../src/fuzz/index.js';
+import { execCodec, execPhone, fuzz, fuzzParallel, fuzzSetup } from '../src/fuzz/index.js';
 import { printComparison, type Comparison } from './harness.js';
 
 /**
@@ -45,6 +45,12 @@ export async function benchFuzz(seconds: number): Promise<Comparison[]> {
         out.push(c);
       }
     }
+    // Every core: the codec target in two worker threads against the one-thread run above (issue 17 §5).
+    const one = out[0]!.subject;
+    const par = await fuzzParallel({ kind: 'itl', target: 'codec', seed: 'bench', workers: 2, timeMs: seconds * 1000, minimise: false, ...(process.env.TRUSTLAB_KEYPOOL ? { keyPoolDir: process.env.TRUSTLAB_KEYPOOL } : {}) });
+    const c: Comparison = { name: 'fuzz itl --target codec --workers 2', unit: 'execs', baselineName: 'the same target in one thread, above', baseline: one, subject: { ops: par.status.execs, seconds: par.status.elapsedMs / 1000, perSecond: par.status.execsPerSecond }, ratio: par.status.execsPerSecond / one.perSecond };
+    printComparison(c);
+    out.push(c);
     process.stdout.write('\n');
     return out;
   } finally {

@@ -48,6 +48,23 @@ describe('trustlab fuzz', () => {
     expect(bad.stderr).toContain('FINDING_INVALID');
   }, 60_000);
 
+  it('--workers splits the runs between worker threads; one worker is the plain run', { timeout: 120_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'trustlab-fuzz-workers-'));
+    const two = await trustlab(['fuzz', 'itl', '--runs', '2000', '--seed', '5', '--workers', '2', '--out', out, '--json']);
+    expect(two.code, two.stderr).toBe(0);
+    const j = JSON.parse(two.stdout);
+    expect(j).toMatchObject({ kind: 'itl', target: 'codec', workers: 2, findings: [] });
+    expect(j.status.execs).toBe(2000);
+    expect(j.status.errorCodes.length).toBeGreaterThan(0);
+    const one = JSON.parse((await trustlab(['fuzz', 'itl', '--runs', '500', '--seed', '5', '--workers', '1', '--out', out, '--json'])).stdout);
+    const plain = JSON.parse((await trustlab(['fuzz', 'itl', '--runs', '500', '--seed', '5', '--out', out, '--json'])).stdout);
+    expect(one.status.errorCodes).toEqual(plain.status.errorCodes);
+    expect(one.status.features).toBe(plain.status.features);
+    const bad = await trustlab(['fuzz', 'itl', '--workers', '0', '--json']);
+    expect(bad.code).toBe(64);
+    expect((await trustlab(['fuzz', 'itl', '--target', 'served', '--workers', '2', '--json'])).code).toBe(64);
+  });
+
   it('refuses an unknown kind with a usage error', async () => {
     const r = await trustlab(['fuzz', 'xml']);
     expect(r.code).toBe(64);

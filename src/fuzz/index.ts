@@ -15,3 +15,4 @@ export { splitFile, joinFile } from './tlv-view.js';
 export { fuzzServed, SERVED_TFTP_PORT } from './served.js';
 export { fuzzServer, serverHarness, PROBE_EVERY, type FuzzServerOptions, type ServerHarness } from './served-server.js';
 export { FuzzingFileProvider, type FuzzServeEvent } from './provider.js';
+export { fuzzParallel, shardSeed, type ParallelFuzzOptions } from './parallel.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { fuzz, fuzzServed, fuzzServer, fuzzSetup, PROBE_EVERY, readFinding, replay, writeFinding, type Finding, type FuzzKind, type FuzzStatus } from '../../fuzz/index.js';
+import { fuzz, fuzzParallel, fuzzServed, fuzzServer, fuzzSetup, PROBE_EVERY, readFinding, replay, writeFinding, type Finding, type FuzzKind, type FuzzStatus } from '../../fuzz/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -23,6 +23,7 @@ interface FuzzFlags {
   out: string;
   json?: boolean;
   minimise: boolean;
+  workers?: string;
 }
 
 export function registerFuzz(program: Command, ctx: CliContext): void {
@@ -39,6 +40,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--corpus <dir>', 'add the files in this directory to the seeds (the samples and a generated cluster are always used)')
     .option('--out <dir>', 'where findings are written', 'fuzz-findings')
     .option('--no-minimise', 'save findings without delta-debugging them')
+    .option('--workers <n>', 'codec and phone targets: run N shards in worker threads (one per core is os.availableParallelism()); shard 0 keeps --seed, shard i uses SEED#wi, --runs is split between them', '1')
     .option('--json', 'print the final status and findings as JSON')
     .addHelpText('after', '\nExamples:\n  trustlab fuzz itl --target phone --runs 100000 --seed 7\n  trustlab fuzz tftp --time 60s\n  trustlab fuzz repro fuzz-findings/finding-false-accept-0123abcd.json')
     .action(act(ctx, async (kind: string, o: FuzzFlags) => {
@@ -102,6 +104,9 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
     const text = `${k}/${o.target}  ${s.execs} execs  ${Math.round(s.execsPerSecond)}/s  findings ${s.findings}  error codes ${s.errorCodes.length}  coverage ${s.features}  corpus ${s.corpus}${o.target !== 'codec' ? `  accepted ${s.accepted}` : ''}`;
     if (tty) process.stderr.write(`\r${text}\x1b[K`);
   };
+  const workers = Number(o.workers ?? '1');
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new EmulatorError('USAGE', `--workers must be a whole number from 1 to 64, not "${o.workers}"`);
+  if (workers > 1 && o.target === 'served') throw new EmulatorError('USAGE', '--workers applies to the codec and phone targets; the served target drives one set of servers');
   const setup = await fuzzSetup({ seed: o.seed });
   const findings: Array<{ finding: Finding; path: string }> = [];
   const onFinding = async (f: Finding): Promise<void> => {
@@ -117,12 +122,14 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
       ? await fuzzServer({ ...common, kind: k })
       : o.target === 'served'
       ? await fuzzServed({ ...common, kind: k as 'itl' })
+      : workers > 1
+      ? await fuzzParallel({ ...common, kind: k, target: o.target as 'codec', workers, minimise: o.minimise, ...(process.env.TRUSTLAB_KEYPOOL ? { keyPoolDir: process.env.TRUSTLAB_KEYPOOL } : {}), ...(o.corpus ? { corpus: corpusFiles(o.corpus) } : {}) })
       : await fuzz({ ...common, kind: k, target: o.target as 'codec', minimise: o.minimise, ...(o.corpus ? { corpus: corpusFiles(o.corpus) } : {}) });
     if (tty) process.stderr.write('\n');
     const s = result.status;
-    if (o.json) printJson(io, { kind: k, target: o.target, seed: o.seed, status: s, findings: findings.map((f) => ({ ...f.finding, path: f.path })) });
+    if (o.json) printJson(io, { kind: k, target: o.target, seed: o.seed, workers, status: s, findings: findings.map((f) => ({ ...f.finding, path: f.path })) });
     else {
-      io.out(`${k} ${o.target}: ${s.execs} executions in ${(s.elapsedMs / 1000).toFixed(1)} s (${Math.round(s.execsPerSecond)}/s), seed ${o.seed}\n`);
+      io.out(`${k} ${o.target}: ${s.execs} executions in ${(s.elapsedMs / 1000).toFixed(1)} s (${Math.round(s.execsPerSecond)}/s), seed ${o.seed}${workers > 1 ? `, ${workers} workers` : ''}\n`);
       io.out(`  findings: ${s.findings}${Object.keys(s.byKind).length ? ` (${Object.entries(s.byKind).map(([a, b]) => `${a} ×${b}`).join(', ')})` : ''}\n`);
       if (o.target === 'codec') io.out(`  distinct error codes: ${s.errorCodes.join(', ') || 'none'}\n  coverage features: ${s.features}, corpus ${s.corpus}\n`);
       else if (k !== 'tvs' && k !== 'tftp') io.out(`  mutants accepted: ${s.accepted}${o.target === 'phone' ? `, refused though the reference accepts: ${s.disagreements}` : ''}\n`);
