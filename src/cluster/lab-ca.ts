@@ -83,8 +83,9 @@ export function noteIssued(j: LabCaJson, ca: CertificateAuthority, cert: Certifi
 }
 
 export function noteRevoked(j: LabCaJson, ca: CertificateAuthority, serialHex: string, at: Date, reason: CrlReasonName): void {
-  j.cas[ca.name] = revoke(stateOf(j, ca), serialHex, at, reason);
-  j.cas[ca.name] = { ...j.cas[ca.name]!, crlNumber: j.cas[ca.name]!.crlNumber + 1 };
+  // A revocation changes the CA's CRL, so the next one carries the next number (RFC 5280 §5.2.3).
+  const next = revoke(stateOf(j, ca), serialHex, at, reason);
+  j.cas[ca.name] = { ...next, crlNumber: next.crlNumber + 1 };
 }
 
 /** The lab's enterprise CA (every lab has one; `Lab` creates it with the manufacturing CAs). */

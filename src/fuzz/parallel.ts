@@ -13,7 +13,7 @@ import type { FuzzKind } from './targets.js';
  */
 export interface WorkerJob {
   kind: FuzzKind;
-  target: Exclude<FuzzTarget, never>;
+  target: FuzzTarget;
   seed: string;
   setupSeed: string;
   runs?: number;

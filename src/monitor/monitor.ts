@@ -25,7 +25,9 @@ export type MonitorEvent =
   | { type: 'monitor.run'; cluster: string; at: string; certificates: number; findings: number }
   | { type: 'monitor.alarm'; alarm: Alarm }
   | { type: 'monitor.mail'; cluster: string; to: string[]; subject: string; ok: boolean; message?: string }
-  | { type: 'monitor.syslog'; cluster: string; ok: boolean; message?: string };
+  | { type: 'monitor.syslog'; cluster: string; ok: boolean; message?: string }
+  /** A run that could not finish (the alarm log unwritable): the schedule goes on. */
+  | { type: 'monitor.failed'; cluster: string; message: string };
 
 export interface ExpiryMonitorOptions {
   clock: Clock;
@@ -138,7 +140,7 @@ export class ExpiryMonitor {
       return;
     }
     const anchor = this.#anchor;
-    await this.runOnce().catch(() => undefined);
+    await this.runOnce().catch((err: Error) => this.events.emit({ type: 'monitor.failed', cluster: this.#o.cluster().name, message: err.message }));
     // Stopped, or restarted while it ran (refresh() has armed the 24 h from the restart): done.
     if (this.#stopped || this.#anchor !== anchor || this.#timer) return;
     const now = this.#o.clock.now();

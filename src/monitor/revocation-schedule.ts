@@ -22,7 +22,9 @@ import { certMonitorOf } from '../cluster/ops/monitor.js';
 export type RevocationScheduleEvent =
   | { type: 'revocation.scheduled'; cluster: string; at: string }
   | { type: 'revocation.checked'; cluster: string; at: string; checks: number; notGood: number }
-  | { type: 'revocation.alarm'; alarm: Alarm };
+  | { type: 'revocation.alarm'; alarm: Alarm }
+  /** A scheduled check that could not finish (the lab unwritable): the schedule goes on. */
+  | { type: 'revocation.failed'; cluster: string; message: string };
 
 export interface RevocationScheduleOptions {
   clock: Clock;
@@ -73,7 +75,7 @@ export class RevocationSchedule {
     const key = this.#key;
     this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined;
-      const p = this.#run().catch(() => undefined).finally(() => {
+      const p = this.#run().catch((err: Error) => this.events.emit({ type: 'revocation.failed', cluster: this.#o.cluster().name, message: err.message })).finally(() => {
         if (this.#step === p) this.#step = undefined;
         // Not when stopped, nor when a settings change re-armed it while this run was going.
         if (!this.#stopped && this.#key === key && !this.#timer) this.#arm(every);

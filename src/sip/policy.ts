@@ -72,8 +72,10 @@ export interface RegistrarPolicy {
    * Certificate Revocation on new TLS connections (14SU3+): asked once the handshake has
    * completed and the chain (leaf first, trust anchor last) is trusted, before any SIP is read. Must settle within its own
    * deadline (the OCSP client has one). Connections already open are not asked again.
+   * Returns undefined, synchronously, when nothing is to be checked (revocation off): a fleet's
+   * handshakes then pay nothing for it.
    */
-  checkRevocation?(chain: readonly X509Certificate[]): Promise<RevocationVerdict>;
+  checkRevocation?(chain: readonly X509Certificate[]): Promise<RevocationVerdict> | undefined;
 }
 
 export type RevocationVerdict = { ok: true } | { ok: false; reason: 'certificate revoked' | 'revocation status unknown'; detail: string };

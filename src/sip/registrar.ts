@@ -290,11 +290,11 @@ export class SipRegistrar implements Startable {
       }
     }
     const trust = state.trust!;
-    const check = this.#o.policy.checkRevocation;
-    if (check) {
-      // The handshake is over but the phone is not served until its certificates' status is known.
-      const chain = trust.path.at(-1) === trust.anchor ? trust.path : [...trust.path, trust.anchor];
-      check.call(this.#o.policy, chain).then((v) => {
+    // The handshake is over but the phone is not served until its certificates' status is known.
+    const chain = trust.path.at(-1) === trust.anchor ? trust.path : [...trust.path, trust.anchor];
+    const pending = this.#o.policy.checkRevocation?.(chain);
+    if (pending) {
+      pending.then((v) => {
         if (tls.destroyed) return;
         if (!v.ok) {
           state.refused = true;

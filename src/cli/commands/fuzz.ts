@@ -107,7 +107,8 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
   const workers = Number(o.workers ?? '1');
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new EmulatorError('USAGE', `--workers must be a whole number from 1 to 64, not "${o.workers}"`);
   if (workers > 1 && o.target === 'served') throw new EmulatorError('USAGE', '--workers applies to the codec and phone targets; the served target drives one set of servers');
-  const setup = await fuzzSetup({ seed: o.seed });
+  // With workers each shard builds its own; this process needs none.
+  const setup = workers > 1 ? undefined : await fuzzSetup({ seed: o.seed });
   const findings: Array<{ finding: Finding; path: string }> = [];
   const onFinding = async (f: Finding): Promise<void> => {
     mkdirSync(out, { recursive: true });
@@ -117,14 +118,14 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
     if (!o.json) io.err(`finding: ${f.kind}: ${f.message}\n  saved to ${path}\n`);
   };
   try {
-    const common = { seed: o.seed, setup, onStatus: line, onFinding, signal: abort.signal, ...(runs !== undefined ? { runs } : {}), ...(timeMs !== undefined ? { timeMs } : {}) };
-    const result = o.target === 'served' && (k === 'tvs' || k === 'tftp')
-      ? await fuzzServer({ ...common, kind: k })
-      : o.target === 'served'
-      ? await fuzzServed({ ...common, kind: k as 'itl' })
-      : workers > 1
+    const common = { seed: o.seed, onStatus: line, onFinding, signal: abort.signal, ...(runs !== undefined ? { runs } : {}), ...(timeMs !== undefined ? { timeMs } : {}) };
+    const result = !setup
       ? await fuzzParallel({ ...common, kind: k, target: o.target as 'codec', workers, minimise: o.minimise, ...(process.env.TRUSTLAB_KEYPOOL ? { keyPoolDir: process.env.TRUSTLAB_KEYPOOL } : {}), ...(o.corpus ? { corpus: corpusFiles(o.corpus) } : {}) })
-      : await fuzz({ ...common, kind: k, target: o.target as 'codec', minimise: o.minimise, ...(o.corpus ? { corpus: corpusFiles(o.corpus) } : {}) });
+      : o.target === 'served' && (k === 'tvs' || k === 'tftp')
+      ? await fuzzServer({ ...common, setup, kind: k })
+      : o.target === 'served'
+      ? await fuzzServed({ ...common, setup, kind: k as 'itl' })
+      : await fuzz({ ...common, setup, kind: k, target: o.target as 'codec', minimise: o.minimise, ...(o.corpus ? { corpus: corpusFiles(o.corpus) } : {}) });
     if (tty) process.stderr.write('\n');
     const s = result.status;
     if (o.json) printJson(io, { kind: k, target: o.target, seed: o.seed, workers, status: s, findings: findings.map((f) => ({ ...f.finding, path: f.path })) });
@@ -139,6 +140,6 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
     return findings.length ? EXIT.NEGATIVE : EXIT.OK;
   } finally {
     process.off('SIGINT', onSig);
-    setup.dispose();
+    setup?.dispose();
   }
 }

@@ -117,6 +117,7 @@ async function runServeCluster(io: CliIo, o: ServeClusterFlags): Promise<number>
   revocation.events.onAny((e) => {
     if (e.type === 'revocation.checked') line(`[revocation] ${e.checks} certificate(s) checked on schedule, ${e.notGood} not good`, e);
     if (e.type === 'revocation.alarm') line(`[revocation] alarm ${e.alarm.name} (${e.alarm.severity}): ${e.alarm.message}`, e);
+    if (e.type === 'revocation.failed') line(`[revocation] scheduled check failed: ${e.message}`, e);
   });
   revocation.refresh();
   live.start(pollMs, (c) => {
@@ -147,6 +148,7 @@ function describeMonitor(e: MonitorEvent): string | undefined {
     case 'monitor.alarm': return `[monitor] alarm ${e.alarm.name} (${e.alarm.severity}) on ${e.alarm.node}: ${e.alarm.message}`;
     case 'monitor.mail': return `[monitor] mail to ${e.to.join(', ')} ${e.ok ? 'sent' : `FAILED: ${e.message}`}: ${e.subject}`;
     case 'monitor.syslog': return e.ok ? undefined : `[monitor] syslog failed: ${e.message}`;
+    case 'monitor.failed': return `[monitor] run failed: ${e.message}`;
   }
 }
 

@@ -63,7 +63,7 @@ export function clusterRegistrarPolicy(source: ClusterSource, node: string, cloc
  */
 const CACHE_MS = 5 * 60_000;
 
-function revocationCheck(source: ClusterSource, node: string, clock: Clock): (chain: readonly X509Certificate[]) => Promise<RevocationVerdict> {
+function revocationCheck(source: ClusterSource, node: string, clock: Clock): (chain: readonly X509Certificate[]) => Promise<RevocationVerdict> | undefined {
   const cache = new Map<string, { until: number; verdict: 'good' | 'revoked' | 'unknown'; detail: string }>();
   /** One certificate against its issuer: cached, or asked now; undefined when nobody can be asked. */
   const statusOf = async (c: Cluster, leaf: X509Certificate, issuer: X509Certificate, now: number): Promise<{ verdict: 'good' | 'revoked' | 'unknown'; detail: string } | undefined> => {
@@ -93,9 +93,12 @@ function revocationCheck(source: ClusterSource, node: string, clock: Clock): (ch
     if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
     return hit;
   };
-  return async (chain) => {
+  return (chain) => {
     const c = current(source);
-    if (!revocationActiveOn(c.state, node)) return { ok: true };
+    return revocationActiveOn(c.state, node) ? check(c, chain) : undefined;
+  };
+
+  async function check(c: Cluster, chain: readonly X509Certificate[]): Promise<RevocationVerdict> {
     const now = clock.now();
     // Every certificate below the trust anchor: the LSC, and a CA-issued CAPF certificate that
     // signed it (the chapter's "CA issued CAPF signed phone LSCs").
@@ -116,5 +119,5 @@ function revocationCheck(source: ClusterSource, node: string, clock: Clock): (ch
       if (s.verdict === 'unknown' && c.state.commonCriteria) return { ok: false, reason: 'revocation status unknown', detail: `${who}: ${s.detail}; Common Criteria mode refuses Unknown` };
     }
     return { ok: true };
-  };
+  }
 }

@@ -15,6 +15,12 @@ import { CertRef, ClusterName, Duration, Enum, FleetName, Obj, Opt, Str } from '
  * certificate. The monitor and the scheduled checks run on the simulated clock (`advance`);
  * mail goes to the run's own SMTP sink.
  */
+/** A duration as the pages take a frequency: whole days, else hours. */
+function everyOf(duration: string): { every: number; unit: 'hours' | 'days' } {
+  const ms = durationMs(duration);
+  return ms % 86_400_000 === 0 ? { every: ms / 86_400_000, unit: 'days' } : { every: Math.max(1, Math.round(ms / 3_600_000)), unit: 'hours' };
+}
+
 export const monitor = defineStep({
   name: 'monitor',
   summary: 'Certificate Monitor settings (Notification Start Time and Frequency, e-mail, LSC monitoring) and the Cisco Certificate Expiry Monitor service.',
@@ -33,8 +39,7 @@ export const monitor = defineStep({
     const patch: Record<string, unknown> = {};
     if (a['start-days'] !== undefined) patch['notificationStartDays'] = a['start-days'];
     if (a.every !== undefined) {
-      const ms = durationMs(a.every);
-      patch['notificationFrequency'] = ms % 86_400_000 === 0 ? { every: ms / 86_400_000, unit: 'days' } : { every: Math.max(1, Math.round(ms / 3_600_000)), unit: 'hours' };
+      patch['notificationFrequency'] = everyOf(a.every);
     }
     if (a.email) Object.assign(patch, { emailEnabled: true, emailIds: a.email, smtp: { host: '127.0.0.1', port: ctx.smtpAddress!.port, from: `cucm@${a.cluster}.lab.example` } });
     if (a.lsc !== undefined) patch['lscMonitoring'] = a.lsc;
@@ -64,8 +69,8 @@ export const revocation = defineStep({
     if (a['ocsp-uri'] !== undefined) Object.assign(patch, { ocspUriSource: 'configured', ocspConfiguredUri: a['ocsp-uri'] });
     if (a.check === false) patch.revocationCheckEnabled = false;
     else if (a.check !== undefined) {
-      const ms = durationMs(a.check);
-      Object.assign(patch, { revocationCheckEnabled: true, ...(ms % 86_400_000 === 0 ? { checkEvery: ms / 86_400_000, checkUnit: 'days' } : { checkEvery: Math.max(1, Math.round(ms / 3_600_000)), checkUnit: 'hours' }) });
+      const f = everyOf(a.check);
+      Object.assign(patch, { revocationCheckEnabled: true, checkEvery: f.every, checkUnit: f.unit });
     }
     if (a.crl === false) patch.crlEnabled = false;
     else if (a.crl !== undefined) {
