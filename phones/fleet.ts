@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../src/shared/clock.js';
 import { EmulatorError } from '../src/shared/errors.js';
 import { EventBus } from '../src/shared/events.js';
 import type { PhoneStore } from './flash-store.js';
-import type { SettledState } from './machine/index.js';
+import type { Flash, SettledState } from './machine/index.js';
 import { PHONE_MODELS } from './models.js';
 import { VirtualPhone, type PhoneBusEvent, type PhoneEnv } from './phone.js';
 import { fleetMac, manufacturePhone } from './provision.js';
@@ -25,6 +25,11 @@ export interface FleetSpec {
   /** First MAC's prefix (4 hex digits) and index offset, so fleets in one lab do not collide. */
   macPrefix?: string;
   firstIndex?: number;
+  /**
+   * Only these phones of the fleet (indices into it, ascending), for a shard that holds part of
+   * a fleet (decision 029): each keeps the MAC, model and source address it has in the whole fleet.
+   */
+  indices?: readonly number[];
 }
 
 export interface FleetOptions extends Omit<PhoneEnv, 'localAddress' | 'events' | 'keySource'> {
@@ -37,6 +42,8 @@ export interface FleetOptions extends Omit<PhoneEnv, 'localAddress' | 'events' |
   /** Phones working at once during a fleet-wide action (default 64). */
   concurrency?: number;
   events?: EventBus<PhoneBusEvent>;
+  /** Flash images and option 150 to start phones from, by MAC (a shard taken over from a checkpoint). */
+  restored?: ReadonlyMap<string, { flash: Flash; tftpServers: string[] }>;
 }
 
 export interface FleetProgress {
@@ -69,22 +76,26 @@ export class Fleet {
     if (Math.ceil(spec.count / perAddress) > 253 && !o.sourceAddress) throw new EmulatorError('INVALID_ARGUMENT', `${spec.count} phones at ${perAddress} per address need more than 253 source addresses`);
     const events = o.events ?? new EventBus<PhoneBusEvent>();
     const keySource = (s: KeySpec): Promise<KeyPair> => o.pool.take(s, 'device');
-    const { manufacturing, pool, phonesPerAddress: _p, sourceAddress: _s, concurrency, ...env } = o;
-    const phones: VirtualPhone[] = new Array(spec.count);
+    const { manufacturing, pool, phonesPerAddress: _p, sourceAddress: _s, concurrency, restored, ...env } = o;
+    const which = spec.indices ?? Array.from({ length: spec.count }, (_, i) => i);
+    const phones: VirtualPhone[] = new Array(which.length);
     const now = new Date((o.clock ?? systemClock).now());
     const manufactured = new Date(now.getTime() - 365 * 86_400_000);
     let done = 0;
-    await eachLimited(spec.count, o.concurrency ?? 64, async (i) => {
+    await eachLimited(which.length, o.concurrency ?? 64, async (j) => {
+      const i = which[j]!;
       const mac = fleetMac((spec.firstIndex ?? 0) + i, spec.macPrefix);
       let record = await o.store?.loadRecord(mac);
-      const flash = record ? await o.store?.loadFlash(mac) : undefined;
+      const back = restored?.get(mac);
+      const flash = back?.flash ?? (record ? await o.store?.loadFlash(mac) : undefined);
       if (!record) {
         record = await manufacturePhone({ mac, model: models[i % models.length]!, tftpServers: spec.tftpServers, manufacturing, pool, manufactured });
         await o.store?.saveRecord(record);
       }
-      phones[i] = new VirtualPhone(record, flash, { ...env, events, keySource, localAddress: addressOf(Math.floor(i / perAddress)) });
+      if (back) record = { ...record, tftpServers: back.tftpServers };
+      phones[j] = new VirtualPhone(record, flash, { ...env, events, keySource, localAddress: addressOf(Math.floor(i / perAddress)) });
       done++;
-      if (onProgress && (done % 256 === 0 || done === spec.count)) onProgress({ done, total: spec.count, tally: {} });
+      if (onProgress && (done % 256 === 0 || done === which.length)) onProgress({ done, total: which.length, tally: {} });
     });
     return new Fleet(phones, events, concurrency ?? 64);
   }

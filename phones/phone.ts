@@ -175,6 +175,28 @@ export class VirtualPhone {
     this.#dispatch({ type: 'action.open-service', at: this.#now(), service: 'directory' });
   }
 
+  /**
+   * Puts a freshly made phone into a state saved elsewhere (a shard checkpoint, decision 029):
+   * the machine state as it was, and each timer it had set armed again for the instant it falls
+   * due. Network work cannot be resumed: any that was open ends as failed, as it would when the
+   * phone's host went away mid-request (checkpoints are taken when phones are idle, so there is
+   * normally none).
+   */
+  resume(state: PhoneState): void {
+    if (this.#open.size || this.#busy) throw new Error('resume() needs a phone that has not started');
+    this.#state = state;
+    for (const p of state.effects) {
+      if (p.type !== 'timer.start' || p.timer === undefined || p.due === undefined) continue;
+      const name = p.timer;
+      const handle = this.#env.clock.setTimeout(() => this.#answer(p.id, { type: 'timer', name }), Math.max(0, p.due - this.#now()));
+      this.#open.set(p.id, { effect: { type: 'timer.start', id: p.id, name, ms: Math.max(0, p.due - this.#now()) }, handle });
+    }
+    for (const p of state.effects) {
+      if (p.type === 'timer.start') continue;
+      this.#dispatch({ ...failedResult({ type: p.type, id: p.id } as NetworkEffect, 'failure', 'its host went away mid-request', 0), at: this.#now(), effect: p.id } as PhoneEvent);
+    }
+  }
+
   /** Waits for pending flash writes (call before dropping a phone). */
   flushed(): Promise<void> {
     return this.#saving;

@@ -31,6 +31,8 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   TRUSTLIST_UNSUPPORTED_SIGNER_KEY: 'sign with an RSA certificate (CallManager or ITLRecovery); ECDSA certificates can only be records.',
   TRUSTLIST_UNSUPPORTED_KEY_SIZE: 'sign with an RSA key of 1024, 2048 or 4096 bits.',
   IO_NOT_FOUND: 'check the path.',
+  REDIS_UNAVAILABLE: 'start Redis (`redis-server --port 6379`) or check the --redis URL.',
+  SHARD_LOST: 'with --redis, start another `trustlab worker`; otherwise see the message for why the shard process ended.',
 };
 
 export function hintFor(err: unknown): string | undefined {

@@ -13,6 +13,7 @@ import { registerParam } from './commands/param.js';
 import { registerRun } from './commands/run.js';
 import { registerFuzz } from './commands/fuzz.js';
 import { registerPhone } from './commands/phone.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { setDebug, type CliIo } from './io.js';
@@ -46,6 +47,7 @@ export function createProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerFuzz(program, ctx);
   registerPhone(program, ctx);
+  registerWorker(program, ctx);
   for (const cmd of allCommands(program)) {
     cmd
       .exitOverride()

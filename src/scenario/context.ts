@@ -8,8 +8,8 @@ import { ManualClock, systemClock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
 import { CertificateIndex } from './certs.js';
 import { formatDuration, LATEST_SIMULATED } from './steps/common.js';
-import { EventBus } from '../shared/events.js';
-import { Fleet, type LogEntry, type PhoneBusEvent, type SettledState, type VirtualPhone } from '../../phones/index.js';
+import type { SettledState } from '../../phones/index.js';
+import { ShardedFleets, type PhoneAction, type PhoneMirror, type ShardGroup, type ShardLink } from '../dist/index.js';
 import type { StepView } from './expectations.js';
 import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +40,8 @@ export interface RunningCluster {
 
 export interface RunningFleet {
   spec: FleetSpecYaml;
-  fleet: Fleet;
+  /** The fleet's phones as the coordinator sees them (mirrors of the phones on the shards). */
+  phones: PhoneMirror[];
   /** The cluster the fleet's phones point at now (option 150). */
   cluster: string;
 }
@@ -70,22 +71,19 @@ export interface PhoneTimelineEntry {
 }
 
 export const TIMELINE_LIMIT = 200;
+/** Phones whose timelines go into the report, per fleet (all phones keep their final state). */
+export const TIMELINES_PER_FLEET = 100;
 
 export class ScenarioContext {
   readonly clock: ManualClock;
   readonly clusters = new Map<string, RunningCluster>();
   readonly fleets = new Map<string, RunningFleet>();
-  readonly phoneEvents = new EventBus<PhoneBusEvent>();
   counters: StepCounters = emptyCounters();
   step = -1;
-  /** Status messages per device in the current step (for `status` expectations). */
-  stepStatuses = new Map<string, string[]>();
-  /** Per-phone timelines (bounded), by device name. */
-  readonly timelines = new Map<string, PhoneTimelineEntry[]>();
   /** What every step so far left behind, oldest first (step 0 is the state before the first step). */
   readonly history: StepView[] = [];
-  /** INVALID_TRANSITION findings phones reported during the current step (the runner fails the step). */
-  stepFindings: string[] = [];
+  /** The fleets' shards (set by createFleets). */
+  #shards: ShardedFleets | undefined;
   /** Every certificate the run has seen, for references to the previous one, a serial or a fingerprint. */
   readonly certs: CertificateIndex;
   /** Set by the runner: Ctrl-C ends a long `advance` between timers. */
@@ -94,22 +92,27 @@ export class ScenarioContext {
   private constructor(readonly scenario: Scenario, readonly lab: Lab, readonly sftpDir: string, readonly networkTimeoutMs: number) {
     this.clock = lab.clock as ManualClock;
     this.certs = new CertificateIndex(lab, (name) => this.requireCluster(name).cluster);
-    this.phoneEvents.on('phone.invalid-transition', (e) => {
-      if (this.stepFindings.length < 100) this.stepFindings.push(e.message);
-    });
-    this.phoneEvents.onAny((e) => {
-      if (e.type !== 'phone.status' && e.type !== 'phone.settled') return;
-      const message = e.type === 'phone.status' ? e.message : `${e.state}: ${e.reason}`;
-      if (e.type === 'phone.status') {
-        const list = this.stepStatuses.get(e.device);
-        if (list) list.push(e.message);
-        else this.stepStatuses.set(e.device, [e.message]);
-      }
-      const t = this.timelines.get(e.device);
-      const entry: PhoneTimelineEntry = { step: this.step, at: e.at, message, kind: e.type === 'phone.status' ? 'status' : 'settled' };
-      if (!t) this.timelines.set(e.device, [entry]);
-      else if (t.length < TIMELINE_LIMIT) t.push(entry);
-    });
+  }
+
+  /** The fleets' shards; throws before createFleets. */
+  get shards(): ShardedFleets {
+    if (!this.#shards) throw new EmulatorError('INVALID_STATE', 'the fleets have not been created');
+    return this.#shards;
+  }
+
+  /** INVALID_TRANSITION findings phones reported during the current step (the runner fails the step). */
+  get stepFindings(): string[] {
+    return this.#shards?.findings ?? [];
+  }
+
+  /** What the shards' links have to say for the report (a takeover after a worker died). */
+  shardNotes(): string[] {
+    return this.#shards?.notes() ?? [];
+  }
+
+  /** A phone's status timeline (bounded; kept for the first phones of each fleet). */
+  timelineOf(p: PhoneMirror): PhoneTimelineEntry[] | undefined {
+    return this.#shards?.timelines.get(p);
   }
 
   static async create(scenario: Scenario, labDir: string, sftpDir: string, keyPoolDir?: string, networkTimeoutMs = DEFAULT_NETWORK_TIMEOUT_MS): Promise<ScenarioContext> {
@@ -210,27 +213,38 @@ export class ScenarioContext {
     }
   }
 
-  /** Manufactures the fleets' phones and provisions them as devices in their clusters. */
-  async createFleets(onProgress?: (done: number, total: number) => void): Promise<void> {
-    let base = 0;
-    const total = this.scenario.fleets.reduce((a, f) => a + f.count, 0);
-    for (const [i, spec] of this.scenario.fleets.entries()) {
+  /**
+   * Manufactures the fleets' phones on the shards (`links`: one per shard, decision 029) and
+   * provisions them as devices in their clusters. Phone `i` of fleet `f` has the MAC
+   * `00<A0+f><i>` and connects from `127.0.<1+f>.<2+⌊i/2048⌋>`, whichever shard holds it.
+   */
+  async createFleets(links: ShardLink[], onProgress?: (done: number, total: number) => void, group?: ShardGroup): Promise<void> {
+    const fleets = this.scenario.fleets.map((spec, i) => {
       const rc = this.requireCluster(spec.cluster);
-      const tftp = (spec.tftp ?? [rc.cluster.publisher.hostname]).map((n) => rc.cluster.node(n).ipv4);
-      const fleet = await Fleet.create(
-        { count: spec.count, models: spec.models, tftpServers: tftp, macPrefix: `00${(0xa0 + i).toString(16).toUpperCase()}`, firstIndex: 0 },
-        {
-          manufacturing: this.lab.cas.manufacturing, pool: this.lab.pool, clock: this.clock, netClock: systemClock,
-          tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, timeoutMs: this.networkTimeoutMs, events: this.phoneEvents,
-          sourceAddress: (g) => `127.0.${1 + i}.${2 + g}`, phonesPerAddress: 2048,
-        },
-        (p) => onProgress?.(base + p.done, total),
-      );
-      base += spec.count;
-      await rc.cluster.upsertDevices(fleet.phones.map((p) => ({ mac: p.record.mac, model: p.model.id, profile: spec.profile ?? 'non-secure', ...(spec.capf ? { capf: spec.capf } : {}) })));
-      this.fleets.set(spec.name, { spec, fleet, cluster: spec.cluster });
+      return {
+        name: spec.name, count: spec.count, models: spec.models, macPrefix: `00${(0xa0 + i).toString(16).toUpperCase()}`, sourcePrefix: `127.0.${1 + i}`,
+        tftpServers: (spec.tftp ?? [rc.cluster.publisher.hostname]).map((n) => rc.cluster.node(n).ipv4),
+      };
+    });
+    this.#shards = await ShardedFleets.start(links, {
+      fleets, manufacturing: [...this.lab.cas.manufacturing.values()].map((c) => c.toStored()), keyPoolDir: this.lab.pool.dir, now: this.clock.now(),
+      networkTimeoutMs: this.networkTimeoutMs, tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, phonesPerAddress: 2048, timelinePhones: TIMELINES_PER_FLEET, timelineLimit: TIMELINE_LIMIT,
+    }, onProgress, group);
+    for (const spec of this.scenario.fleets) {
+      const rc = this.requireCluster(spec.cluster);
+      const phones = this.#shards.fleet(spec.name);
+      await rc.cluster.upsertDevices(phones.map((p) => ({ mac: p.mac, model: p.model, profile: spec.profile ?? 'non-secure', ...(spec.capf ? { capf: spec.capf } : {}) })));
+      this.fleets.set(spec.name, { spec, phones, cluster: spec.cluster });
     }
     await this.lab.saveLab();
+  }
+
+  /**
+   * Applies a phone action to the fleet's phones (all, or those given) and waits until each is
+   * idle; resolves with their settled states.
+   */
+  act(fleet: string, action: PhoneAction, phones?: readonly PhoneMirror[], onProgress?: (done: number, total: number) => void): Promise<Partial<Record<SettledState, number>>> {
+    return this.shards.act(fleet, action, phones, this.clock.now(), onProgress);
   }
 
   requireCluster(name: string): RunningCluster {
@@ -246,8 +260,8 @@ export class ScenarioContext {
   }
 
   /** Every phone of every fleet. */
-  allPhones(): VirtualPhone[] {
-    return [...this.fleets.values()].flatMap((f) => f.fleet.phones);
+  allPhones(): PhoneMirror[] {
+    return [...this.fleets.values()].flatMap((f) => f.phones);
   }
 
   /** The PEM of a certificate reference (the current identity, the previous one, the CA, a serial or a fingerprint). */
@@ -266,29 +280,15 @@ export class ScenarioContext {
     return this.requireCluster(cluster).cluster.trustStore(node, store).some((p) => certOf(p).sha256 === want);
   }
 
-  /** The last status-log entry of each phone when the step began (entries are shared objects). */
-  #logMarks = new Map<string, LogEntry | undefined>();
-
-  beginStep(index: number): void {
+  async beginStep(index: number): Promise<void> {
     this.step = index;
     this.counters = emptyCounters();
-    this.stepStatuses = new Map();
-    this.stepFindings = [];
-    this.#logMarks = new Map(this.allPhones().map((p) => [p.device, p.state.flash.log.at(-1)]));
-  }
-
-  /** Status-log entries a phone wrote during the current step (console lines as well as status). */
-  logSinceStep(p: VirtualPhone): LogEntry[] {
-    const log = p.state.flash.log;
-    const mark = this.#logMarks.get(p.device);
-    if (!mark) return log;
-    const i = log.lastIndexOf(mark);
-    return i < 0 ? log : log.slice(i + 1);
+    await this.#shards?.beginStep(index);
   }
 
   /** Waits until no phone has anything on the network, then writes what the servers recorded. */
   async quiesce(): Promise<void> {
-    await Promise.all(this.allPhones().map((p) => p.whenIdle()));
+    await this.#shards?.quiesce();
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.monitor.idle(), c.revocation.idle()]));
     await this.flush();
   }
@@ -305,16 +305,28 @@ export class ScenarioContext {
     }
     let stops = 0;
     for (;;) {
-      const due = this.clock.nextDue();
+      const due = this.#nextDue();
       if (due === undefined || due > target) break;
       if (++stops > MAX_TIMER_STOPS) throw new EmulatorError('STEP_NOT_SETTLED', `more than ${MAX_TIMER_STOPS} timers fell due while advancing ${formatDuration(ms)}; something re-arms a timer without letting time pass`);
-      this.clock.advance(Math.max(0, due - this.clock.now()));
-      await this.quiesce();
+      await this.#moveClock(due);
       this.signal?.throwIfAborted();
     }
-    this.clock.advance(target - this.clock.now());
-    await this.quiesce();
+    await this.#moveClock(target);
     return { stops };
+  }
+
+  /** The earliest timer of the servers' clock or any shard's. */
+  #nextDue(): number | undefined {
+    const a = this.clock.nextDue();
+    const b = this.#shards?.nextDue;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
+  /** Moves simulated time to `to`: the servers' timers fire, then each shard's (the barrier), then everything settles. */
+  async #moveClock(to: number): Promise<void> {
+    this.clock.advance(Math.max(0, to - this.clock.now()));
+    await this.#shards?.advanceTo(this.clock.now());
+    await this.quiesce();
   }
 
   /**
@@ -327,13 +339,13 @@ export class ScenarioContext {
     const start = this.clock.now();
     await this.quiesce();
     for (let stops = 0; ; stops++) {
-      const waiting = this.allPhones().filter((p) => !p.atRest);
-      if (waiting.length === 0) return { passedMs: this.clock.now() - start };
-      const dues = waiting.map((p) => p.nextDue).filter((d): d is number => d !== undefined);
-      const due = dues.length ? Math.min(...dues) : undefined;
-      if (due === undefined || due > start + budgetMs || stops > MAX_TIMER_STOPS) throw notSettled(waiting.map((p) => p.describe()), budgetMs ? `within ${formatDuration(budgetMs)} of simulated time` : 'without letting simulated time pass');
-      this.clock.advance(Math.max(0, due - this.clock.now()));
-      await this.quiesce();
+      const { notAtRest, restDue: due } = this.#shards?.rest ?? { notAtRest: 0, restDue: undefined };
+      if (notAtRest === 0) return { passedMs: this.clock.now() - start };
+      if (due === undefined || due > start + budgetMs || stops > MAX_TIMER_STOPS) {
+        await this.shards.sync();
+        throw notSettled(this.allPhones().filter((p) => !p.atRest).map((p) => p.description ?? p.device), budgetMs ? `within ${formatDuration(budgetMs)} of simulated time` : 'without letting simulated time pass');
+      }
+      await this.#moveClock(due);
       this.signal?.throwIfAborted();
     }
   }
@@ -349,11 +361,11 @@ export class ScenarioContext {
     const devices = new Set<string>();
     for (const n of rc.cluster.state.nodes) for (const r of rc.servers.registrar(n.hostname)?.registrations.list() ?? []) if (r.expiresAt > now) devices.add(r.deviceName);
     let count = 0;
-    for (const f of this.fleets.values()) {
-      const phones = f.fleet.phones.filter((p) => devices.has(p.device));
+    await Promise.all([...this.fleets.entries()].map(([name, f]) => {
+      const phones = f.phones.filter((p) => devices.has(p.device));
       count += phones.length;
-      if (phones.length) await f.fleet.each((p) => p.reset(), { phones });
-    }
+      return phones.length ? this.act(name, { kind: 'reset' }, phones) : undefined;
+    }));
     this.counters.resets.set(cluster, (this.counters.resets.get(cluster) ?? 0) + count);
     return `${cluster}: CUCM reset ${count} registered phone(s) (Phone Interaction on Certificate Update = Automatic, REG-1)`;
   }
@@ -362,8 +374,8 @@ export class ScenarioContext {
   liveView(): StepView {
     return {
       step: this.step,
-      stateOf: (p) => p.settled.state,
-      saw: (p, text) => (this.stepStatuses.get(p.device) ?? []).some((m) => m.includes(text)) || this.logSinceStep(p).some((l) => l.message.includes(text)),
+      stateOf: (p) => p.state,
+      saw: (p, text) => p.lines.some((m) => m.includes(text)),
       counters: this.counters,
     };
   }
@@ -374,19 +386,18 @@ export class ScenarioContext {
    * and the step's messages: a 10,000-phone fleet costs a few hundred KB per step.
    */
   snapshot(): void {
-    const states = new Map<VirtualPhone, SettledState>();
-    const shown = new Map<VirtualPhone, string[]>();
+    const states = new Map<PhoneMirror, SettledState>();
+    const shown = new Map<PhoneMirror, string[]>();
     for (const p of this.allPhones()) {
-      states.set(p, p.settled.state);
-      const lines = [...(this.stepStatuses.get(p.device) ?? []), ...this.logSinceStep(p).map((l) => l.message)];
-      if (lines.length) shown.set(p, lines);
+      states.set(p, p.state);
+      if (p.lines.length) shown.set(p, p.lines);
     }
-    this.history.push({ step: this.step, stateOf: (p) => states.get(p) ?? p.settled.state, saw: (p, text) => (shown.get(p) ?? []).some((m) => m.includes(text)), counters: this.counters });
+    this.history.push({ step: this.step, stateOf: (p) => states.get(p) ?? p.state, saw: (p, text) => (shown.get(p) ?? []).some((m) => m.includes(text)), counters: this.counters });
   }
 
   /** Phones that wait for a timer before they rest (a CAPF retry), described, for the step's report. */
   waitingOnTimers(): string[] {
-    return this.allPhones().filter((p) => p.idle && !p.atRest).map((p) => p.describe());
+    return this.#shards?.waiting ?? [];
   }
 
   /**
@@ -403,7 +414,10 @@ export class ScenarioContext {
    */
   async close(): Promise<string[]> {
     const problems: string[] = [];
-    for (const p of this.allPhones()) p.powerOff();
+    if (this.#shards) {
+      await this.#shards.powerOff(CLOSE_BOUND_MS);
+      await bounded(this.#shards.close(), CLOSE_BOUND_MS * 2, 'closing the fleet shards').catch((e: Error) => problems.push(e.message));
+    }
     const closed = await Promise.allSettled([
       ...[...this.clusters.entries()].map(([name, c]) => bounded(Promise.all([c.servers.close(), c.monitor.stop(), c.revocation.stop()]).then(() => undefined), CLOSE_BOUND_MS, `closing ${name}'s servers`)),
       ...(this.#ca ? [bounded(this.#ca.destroy(), CLOSE_BOUND_MS, 'closing the lab CA')] : []),

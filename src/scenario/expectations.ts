@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { certOf } from '../cluster/index.js';
 import { sameName } from '../pki/index.js';
-import { decodeTrustList } from '../trustlist/index.js';
-import type { SettledState, VirtualPhone } from '../../phones/index.js';
+import type { SettledState } from '../../phones/index.js';
+import type { PhoneMirror } from '../dist/index.js';
 import type { ScenarioContext, StepCounters } from './context.js';
 import { EXPECTATION_KINDS, type Expectation, type ExpectationKind } from './steps/expect.js';
 
@@ -24,9 +24,9 @@ export interface ExpectationResult {
 /** What one step left behind, for the checks that can look back (phones, status, TVS, registrations). */
 export interface StepView {
   step: number;
-  stateOf(p: VirtualPhone): SettledState;
+  stateOf(p: PhoneMirror): SettledState;
   /** Whether the phone showed or logged text containing `text` during the step. */
-  saw(p: VirtualPhone, text: string): boolean;
+  saw(p: PhoneMirror, text: string): boolean;
   counters: StepCounters;
 }
 
@@ -36,9 +36,9 @@ interface Check {
   observed: string;
 }
 
-function phonesOf(ctx: ScenarioContext, fleet?: string, model?: string): VirtualPhone[] {
-  const list = fleet ? ctx.requireFleet(fleet).fleet.phones : ctx.allPhones();
-  return model ? list.filter((p) => p.model.id === model.toUpperCase().replace(/^CP-/, '')) : list;
+function phonesOf(ctx: ScenarioContext, fleet?: string, model?: string): PhoneMirror[] {
+  const list = fleet ? ctx.requireFleet(fleet).phones : ctx.allPhones();
+  return model ? list.filter((p) => p.model === model.toUpperCase().replace(/^CP-/, '')) : list;
 }
 
 function countOk(n: number, total: number, want: number | 'all' | 'none' | undefined, atLeast?: number): { ok: boolean; expected: string } {
@@ -72,7 +72,7 @@ function checkAt(ctx: ScenarioContext, e: Expectation, v: StepView): Check {
     const c = countOk(n, list.length, x.count, x.atLeast);
     const tally = new Map<string, number>();
     for (const s of states) tally.set(s, (tally.get(s) ?? 0) + 1);
-    const reasons = v.step === ctx.step ? [...new Set(list.filter((p) => p.settled.state !== x.state).map((p) => p.settled.reason))].slice(0, 2) : [];
+    const reasons = v.step === ctx.step ? [...new Set(list.filter((p) => p.state !== x.state).map((p) => p.reason))].slice(0, 2) : [];
     return { ok: c.ok, expected: `${c.expected} ${x.state}`, observed: `${[...tally].map(([k, n2]) => `${n2} ${k}`).join(', ') || 'no phones'}${!c.ok && reasons.length ? ` (e.g. ${reasons.join('; ')})` : ''}` };
   }
   if (e.status) {
@@ -135,7 +135,7 @@ function checkAt(ctx: ScenarioContext, e: Expectation, v: StepView): Check {
     const want = certOf(ctx.certificate(ref));
     const wantSerial = want.serialHex.replace(/^0+(?=.)/, '');
     const list = phonesOf(ctx, fleet);
-    const serials = list.map((p) => (p.state.flash.itl ? Buffer.from(decodeTrustList(Buffer.from(p.state.flash.itl, 'base64')).header.signerSerial).toString('hex').replace(/^0+(?=.)/, '') : 'no ITL'));
+    const serials = list.map((p) => p.itlSerial);
     const n = serials.filter((s) => s === wantSerial).length;
     return { ok: n === list.length && list.length > 0, expected: `every ITL signed by ${want.subjectCucm} (serial ${wantSerial})`, observed: `${n} of ${list.length}${n < list.length ? `; others: ${[...new Set(serials.filter((s) => s !== wantSerial))].slice(0, 2).join(', ')}` : ''}` };
   }
@@ -161,7 +161,7 @@ function checkAt(ctx: ScenarioContext, e: Expectation, v: StepView): Check {
 /** CUCM's view of the fleet's devices (the phone page): CAPF status, the LSC it holds and its issuer, the registration, the profile. */
 function checkDevices(ctx: ScenarioContext, x: NonNullable<Expectation['device']>): Check {
   const rc = ctx.requireCluster(x.cluster);
-  const phones = ctx.requireFleet(x.fleet).fleet.phones;
+  const phones = ctx.requireFleet(x.fleet).phones;
   const issuer = x['lsc-issuer'] ? new X509Certificate(ctx.certificate(x['lsc-issuer'])) : undefined;
   const registrations = new Map(rc.cluster.state.nodes.flatMap((n) => rc.servers.registrar(n.hostname)?.registrations.list() ?? []).map((r) => [r.deviceName, r]));
   const seen = new Map<string, number>();

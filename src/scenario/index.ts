@@ -5,10 +5,10 @@
 export type { Scenario, Step, Expectation, ClusterSpec, FleetSpecYaml, PhoneSelector, CertRef } from './types.js';
 export { SCENARIO_SCHEMA, STEP_ARGS, STEP_NAMES, publishedSchema } from './schema.js';
 export { loadScenario, parseScenario, checkScenario, formatProblem, suggestion, MAX_SCENARIO_BYTES, type ScenarioProblem } from './load.js';
-export { runScenario, defaultStepTimeoutMs, TIMELINES_PER_FLEET, type FaultPlan, type RunOptions, type RunReport, type RunEvent, type StepRecord, type PopulationRow, type StateTally } from './runner.js';
+export { runScenario, defaultStepTimeoutMs, type FaultPlan, type RunOptions, type RunReport, type RunEvent, type StepRecord, type PopulationRow, type StateTally } from './runner.js';
 export { checkExpectation, type ExpectationResult } from './expectations.js';
 export { stepTitle, durationMs } from './steps/index.js';
-export { SCENARIO_TFTP_PORT } from './context.js';
+export { SCENARIO_TFTP_PORT, TIMELINES_PER_FLEET } from './context.js';
 export { writeReports, readReport } from './report/write.js';
 export { htmlReport } from './report/html.js';
 export { junitXml } from './report/junit.js';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { EmulatorError, isEmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
 import type { SettledState } from '../../phones/index.js';
-import { notSettled, ScenarioContext, TIMELINE_LIMIT, type PhoneTimelineEntry } from './context.js';
+import { notSettled, ScenarioContext, TIMELINE_LIMIT, TIMELINES_PER_FLEET, type PhoneTimelineEntry } from './context.js';
+import { LocalLink, ProcessLink, type PhoneMirror, type ShardGroup, type ShardLink } from '../dist/index.js';
 import { checkExpectation, type ExpectationResult } from './expectations.js';
 import { actionOf, DEFAULT_SETTLE_BUDGET, durationMs, formatDuration, runStep, stepTitle } from './steps/index.js';
 import type { Expectation, Scenario } from './types.js';
@@ -39,6 +40,17 @@ export interface RunOptions {
   /** The scenario's source text, kept in the report as the runbook. */
   source?: string;
   file?: string;
+  /**
+   * Fleet shards in child processes (decision 029): 0 (the default) keeps the phones in this
+   * process; N ≥ 1 splits every fleet over N processes. The report is the same either way.
+   */
+  workers?: number;
+  /** Shards reached some other way (BullMQ workers on Redis); overrides `workers`. */
+  links?: ShardLink[];
+  /** Requests to every shard as one unit (a BullMQ flow), when the links have one. */
+  group?: ShardGroup;
+  /** Describes `links` for the report ("2 shards on Redis redis://…"). */
+  linksLabel?: string;
 }
 
 export type StateTally = Partial<Record<SettledState, number>>;
@@ -107,6 +119,8 @@ export interface RunReport {
   error?: string;
   /** What went wrong while closing the run (a server that did not close in time, a lab that could not be saved). */
   warnings?: string[];
+  /** Where the phones ran: in this process, in N child processes, or on workers through Redis, and what happened to the shards (a takeover). */
+  execution?: { shards: number; where: string; notes?: string[] };
   faults?: FaultPlan[];
   fleets: Array<{ name: string; cluster: string; count: number; models: Record<string, number>; initial: string }>;
   clusters: Array<{ name: string; release: string; nodes: string[]; security: string }>;
@@ -123,9 +137,6 @@ export type RunEvent =
   | { type: 'step.start'; index: number; title: string }
   | { type: 'step.end'; record: StepRecord }
   | { type: 'run.end'; report: RunReport };
-
-/** Phones whose timelines go into the report, per fleet (all phones keep their final state). */
-export const TIMELINES_PER_FLEET = 100;
 
 /** The default per-step watchdog: two minutes, plus time for a large fleet to boot on one core. */
 export function defaultStepTimeoutMs(phones: number): number {
@@ -145,17 +156,20 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   let finalPopulations: PopulationRow[] = [];
   let finalPhones: PhoneRecordSummary[] = [];
   let warnings: string[] = [];
+  let notes: string[] = [];
   const progress = (label: string) => (done: number, total: number): void => events.emit({ type: 'run.progress', label, done, total });
   /** Runs one part of the run under the watchdog and the abort signal. */
-  const guard = <T>(what: string, work: Promise<T>): Promise<T> => watched(work, { signal: o.signal, timeoutMs, onTimeout: () => notSettled(ctx.allPhones().filter((p) => !p.idle).map((p) => p.describe()), `within the ${formatDuration(timeoutMs)} watchdog of ${what} (real sockets stalled)`) });
+  const guard = <T>(what: string, work: Promise<T>): Promise<T> => watched(work, { signal: o.signal, timeoutMs, onTimeout: async () => notSettled(await ctx.shards.busy(1000).catch(() => []), `within the ${formatDuration(timeoutMs)} watchdog of ${what} (real sockets stalled)`) });
+  const links = o.links ?? (o.workers ? Array.from({ length: o.workers }, (_, k) => new ProcessLink(k)) : [new LocalLink(0)]);
+  const where = o.links ? (o.linksLabel ?? 'external workers') : o.workers ? `${o.workers} child process${o.workers > 1 ? 'es' : ''}` : 'this process';
   try {
     events.emit({ type: 'run.setup', message: `starting ${scenario.clusters.length} cluster(s) on loopback` });
     await ctx.startClusters();
     events.emit({ type: 'run.setup', message: `manufacturing ${scenario.fleets.reduce((a, f) => a + f.count, 0)} phone(s)` });
-    await ctx.createFleets(progress('manufacturing phones'));
+    await ctx.createFleets(links, progress('manufacturing phones'), o.group);
     await guard('the initial boot', initialStates(ctx, progress('initial boot')));
-    ctx.beginStep(0);
-    steps.push(record(ctx, 0, 'initial state', 'initial', 0, [], []));
+    await ctx.beginStep(0);
+    steps.push(await record(ctx, 0, 'initial state', 'initial', 0, [], []));
     for (const [i, step] of scenario.steps.entries()) {
       o.signal?.throwIfAborted();
       const index = i + 1;
@@ -164,18 +178,19 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
       events.emit({ type: 'step.start', index, title });
       const t0 = Date.now();
       const { action, args } = actionOf(step);
-      // An expect step looks at what the step before it did: its counters and messages stay.
-      if (action === 'expect') ctx.step = index;
-      else ctx.beginStep(index);
       const results: ExpectationResult[] = [];
       let lines: string[] = [...faultLines];
       try {
+        // An expect step looks at what the step before it did: its counters and messages stay.
+        if (action === 'expect') ctx.step = index;
+        else await ctx.beginStep(index);
         if (action === 'expect') {
           if (o.whatIf) lines.push('skipped (--what-if)');
           else for (const e of args as Expectation[]) results.push(checkExpectation(ctx, e));
         } else {
           const r = await guard(`step ${index} (${title})`, runStep(ctx, step, progress(title)).then(async (r) => {
             await ctx.quiesce();
+            await ctx.shards.sync();
             return r;
           }));
           lines.push(...r.lines);
@@ -187,7 +202,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
         // A defect inside trustlab fails the step like any other cause, so that the run still
         // closes its servers and returns the partial report (issue 15 §7).
         const failure = isEmulatorError(e, 'SCENARIO_STEP_FAILED') ? e : stepFailure(step, index, isEmulatorError(e) ? e : internalError(e));
-        const rec = record(ctx, index, title, action, Date.now() - t0, lines, results);
+        const rec = await record(ctx, index, title, action, Date.now() - t0, lines, results).catch(() => bareRecord(ctx, index, title, action, Date.now() - t0, lines, results));
         rec.error = failure.message;
         steps.push(rec);
         events.emit({ type: 'step.end', record: rec });
@@ -196,7 +211,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
         break;
       }
       expectations.push(...results);
-      const rec = record(ctx, index, title, action, Date.now() - t0, lines, results);
+      const rec = await record(ctx, index, title, action, Date.now() - t0, lines, results, true);
       steps.push(rec);
       events.emit({ type: 'step.end', record: rec });
     }
@@ -208,8 +223,10 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     }
   } finally {
     // The final states are read before close() switches the phones off.
+    await boundedSync(ctx);
     finalPopulations = populations(ctx);
     finalPhones = phoneSummaries(ctx);
+    notes = ctx.shardNotes();
     warnings = await ctx.close();
   }
   const report: RunReport = {
@@ -224,6 +241,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     ok: !error && expectations.every((e) => e.ok),
     ...(error ? { error } : {}),
     ...(warnings.length ? { warnings } : {}),
+    execution: { shards: links.length, where, ...(notes.length ? { notes } : {}) },
     ...(o.faults?.length ? { faults: o.faults } : {}),
     fleets: scenario.fleets.map((f) => ({ name: f.name, cluster: f.cluster, count: f.count, models: f.models, initial: f.initial ?? 'factory-fresh' })),
     clusters: scenario.clusters.map((c) => ({ name: c.name, release: c.release, nodes: c.nodes, security: c.security ?? 'non-secure' })),
@@ -250,10 +268,10 @@ function stepFailure(step: Scenario['steps'][number], index: number, e: Emulator
  * reason), or the watchdog (rejects with `onTimeout()`). The work left behind is ended by the
  * caller switching the phones off; its late outcome is ignored.
  */
-function watched<T>(work: Promise<T>, o: { signal: AbortSignal | undefined; timeoutMs: number; onTimeout: () => Error }): Promise<T> {
+function watched<T>(work: Promise<T>, o: { signal: AbortSignal | undefined; timeoutMs: number; onTimeout: () => Promise<Error> }): Promise<T> {
   work.catch(() => undefined);
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(o.onTimeout())), o.timeoutMs);
+    const timer = setTimeout(() => void o.onTimeout().then((e) => finish(() => reject(e))), o.timeoutMs);
     const onAbort = (): void => finish(() => reject(o.signal!.reason ?? new Error('aborted')));
     function finish(then: () => void): void {
       clearTimeout(timer);
@@ -285,22 +303,29 @@ async function injectFaults(ctx: ScenarioContext, faults: readonly FaultPlan[], 
 }
 
 async function initialStates(ctx: ScenarioContext, progress: (done: number, total: number) => void): Promise<void> {
-  for (const f of ctx.fleets.values()) {
+  for (const [name, f] of ctx.fleets) {
     const initial = f.spec.initial ?? 'factory-fresh';
     if (initial === 'factory-fresh') continue;
-    await f.fleet.powerOn({ onProgress: (p) => progress(p.done, p.total) });
-    if (initial === 'powered-off') for (const p of f.fleet.phones) p.powerOff();
+    await ctx.act(name, { kind: 'power-on' }, undefined, progress);
+    if (initial === 'powered-off') await ctx.act(name, { kind: 'power-off' });
   }
   await ctx.settle(durationMs(DEFAULT_SETTLE_BUDGET));
 }
 
-function record(ctx: ScenarioContext, index: number, title: string, action: string, durationMs: number, lines: string[], expectations: ExpectationResult[]): StepRecord {
+/** The step's record, once the shards have said what their phones did. */
+async function record(ctx: ScenarioContext, index: number, title: string, action: string, durationMs: number, lines: string[], expectations: ExpectationResult[], synced = false): Promise<StepRecord> {
   if (action !== 'expect') {
+    if (!synced) await ctx.shards.sync();
     ctx.recordCertificates();
     ctx.snapshot();
   }
+  return bareRecord(ctx, index, title, action, durationMs, lines, expectations);
+}
+
+/** The record from what the mirrors last showed (a step that failed, when the shards cannot answer). */
+function bareRecord(ctx: ScenarioContext, index: number, title: string, action: string, durationMs: number, lines: string[], expectations: ExpectationResult[]): StepRecord {
   const tally: Record<string, StateTally> = {};
-  for (const [name, f] of ctx.fleets) tally[name] = f.fleet.tally();
+  for (const [name, f] of ctx.fleets) tally[name] = tallyOf(f.phones);
   const waiting = ctx.waitingOnTimers();
   return {
     index, title, action, at: new Date(ctx.clock.now()).toISOString(), durationMs, lines, tally,
@@ -317,12 +342,12 @@ function populations(ctx: ScenarioContext): PopulationRow[] {
   const rows = new Map<string, PopulationRow>();
   for (const [name, f] of ctx.fleets) {
     const release = ctx.clusters.get(f.cluster)?.spec.release ?? '?';
-    for (const p of f.fleet.phones) {
-      const key = `${name}\u0000${p.model.id}`;
+    for (const p of f.phones) {
+      const key = `${name}\u0000${p.model}`;
       let row = rows.get(key);
-      if (!row) rows.set(key, (row = { fleet: name, cluster: f.cluster, release, model: p.model.id, initial: f.spec.initial ?? 'factory-fresh', total: 0, states: {} }));
+      if (!row) rows.set(key, (row = { fleet: name, cluster: f.cluster, release, model: p.model, initial: f.spec.initial ?? 'factory-fresh', total: 0, states: {} }));
       row.total++;
-      row.states[p.settled.state] = (row.states[p.settled.state] ?? 0) + 1;
+      row.states[p.state] = (row.states[p.state] ?? 0) + 1;
     }
   }
   return [...rows.values()];
@@ -331,11 +356,25 @@ function populations(ctx: ScenarioContext): PopulationRow[] {
 function phoneSummaries(ctx: ScenarioContext): PhoneRecordSummary[] {
   const out: PhoneRecordSummary[] = [];
   for (const [name, f] of ctx.fleets) {
-    f.fleet.phones.forEach((p, i) => {
-      const timeline = i < TIMELINES_PER_FLEET ? ctx.timelines.get(p.device)?.slice(0, TIMELINE_LIMIT) : undefined;
-      out.push({ device: p.device, fleet: name, model: p.model.id, state: p.settled.state, reason: p.settled.reason, ...(timeline ? { timeline } : {}) });
+    f.phones.forEach((p, i) => {
+      const timeline = i < TIMELINES_PER_FLEET ? ctx.timelineOf(p)?.slice(0, TIMELINE_LIMIT) : undefined;
+      out.push({ device: p.device, fleet: name, model: p.model, state: p.state, reason: p.reason, ...(timeline ? { timeline } : {}) });
     });
   }
   return out;
 }
 
+
+function tallyOf(phones: readonly PhoneMirror[]): StateTally {
+  const t: StateTally = {};
+  for (const p of phones) t[p.state] = (t[p.state] ?? 0) + 1;
+  return t;
+}
+
+/** Brings the mirrors up to date before the final states are read, within 3 s (a lost shard keeps what it last said). */
+async function boundedSync(ctx: ScenarioContext): Promise<void> {
+  if (!ctx.fleets.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ctx.shards.sync().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, 3000)))]);
+  clearTimeout(timer);
+}

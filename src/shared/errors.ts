@@ -119,7 +119,10 @@ export type OperationErrorCode =
   | 'RUN_NOT_FOUND'
   | 'FINDING_INVALID'
   | 'CA_NOT_ISSUER'
-  | 'CA_ALREADY_REVOKED';
+  | 'CA_ALREADY_REVOKED'
+  | 'SHARD_LOST'
+  | 'SHARD_FAILED'
+  | 'REDIS_UNAVAILABLE';
 
 export type ErrorCode = DecodeErrorCode | OperationErrorCode;
 

@@ -200,8 +200,8 @@ export const provision = defineStep({
   example: { fleet: 'phones', cluster: 'A', profile: 'encrypted', capf: { operation: 'install', authMode: 'null-string' } },
   run: async (ctx, a) => {
     const f = ctx.requireFleet(a.fleet);
-    await cluster(ctx, a.cluster).upsertDevices(f.fleet.phones.map((p) => ({ mac: p.record.mac, model: p.model.id, profile: a.profile ?? f.spec.profile ?? 'non-secure', ...(a.capf ? { capf: a.capf } : {}) })));
-    return [`${a.cluster}: ${f.fleet.phones.length} device(s) of ${a.fleet} provisioned${a.profile ? ` (${a.profile})` : ''}${a.capf?.operation ? `, CAPF ${a.capf.operation}` : ''}`];
+    await cluster(ctx, a.cluster).upsertDevices(f.phones.map((p) => ({ mac: p.mac, model: p.model, profile: a.profile ?? f.spec.profile ?? 'non-secure', ...(a.capf ? { capf: a.capf } : {}) })));
+    return [`${a.cluster}: ${f.phones.length} device(s) of ${a.fleet} provisioned${a.profile ? ` (${a.profile})` : ''}${a.capf?.operation ? `, CAPF ${a.capf.operation}` : ''}`];
   },
 });
 

@@ -1,6 +1,6 @@
 import { describeClusterEvent, type OpResult } from '../../cluster/index.js';
 import { EmulatorError } from '../../shared/errors.js';
-import type { VirtualPhone } from '../../../phones/index.js';
+import type { PhoneMirror } from '../../dist/index.js';
 import type { ScenarioContext } from '../context.js';
 import type { PhoneSelector } from './schemas.js';
 
@@ -19,10 +19,10 @@ export async function applyOp(ctx: ScenarioContext, cluster: string, r: OpResult
 }
 
 /** Phones a selector names, by fleet (a list of fleets names several). */
-export function selectPhones(ctx: ScenarioContext, sel: PhoneSelector): Array<{ fleet: string; phones: VirtualPhone[] }> {
+export function selectPhones(ctx: ScenarioContext, sel: PhoneSelector): Array<{ fleet: string; phones: PhoneMirror[] }> {
   return (Array.isArray(sel) ? sel : [sel]).map((one) => {
     const s = typeof one === 'string' ? { fleet: one } : one;
-    const phones = ctx.requireFleet(s.fleet).fleet.phones;
+    const phones = ctx.requireFleet(s.fleet).phones;
     const n = s.count ?? (s.fraction !== undefined ? Math.round(phones.length * s.fraction) : phones.length);
     return { fleet: s.fleet, phones: phones.slice(0, Math.min(n, phones.length)) };
   });

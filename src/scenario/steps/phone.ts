@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { VirtualPhone } from '../../../phones/index.js';
+import type { PhoneAction, PhoneMirror } from '../../dist/index.js';
 import type { ScenarioContext } from '../context.js';
 import { selectPhones } from './common.js';
 import { defineStep, type Progress } from './registry.js';
@@ -10,7 +10,7 @@ import { ClusterName, FleetName, NodeName, Obj, Opt, Selector, type PhoneSelecto
  * until nothing of theirs is on the network. A phone left waiting for a timer (a CAPF retry in
  * 30 s) is reported by the runner, and `advance` or `settle` lets that time pass.
  */
-async function act(ctx: ScenarioContext, sel: PhoneSelector, progress: Progress, action: (p: VirtualPhone) => void): Promise<string[]> {
+async function act(ctx: ScenarioContext, sel: PhoneSelector, progress: Progress, action: PhoneAction): Promise<string[]> {
   const groups = selectPhones(ctx, sel);
   const total = groups.reduce((a, g) => a + g.phones.length, 0);
   let before = 0;
@@ -18,24 +18,24 @@ async function act(ctx: ScenarioContext, sel: PhoneSelector, progress: Progress,
   const results = await Promise.all(groups.map((g) => {
     const base = before;
     before += g.phones.length;
-    return ctx.requireFleet(g.fleet).fleet.each(action, { phones: g.phones, onProgress: (p) => progress(base + p.done, total) }).then((r) => ({ g, r }));
+    return ctx.act(g.fleet, action, g.phones, (done) => progress(base + done, total)).then((tally) => ({ g, tally }));
   }));
-  return results.map(({ g, r }) => `${g.fleet}: ${g.phones.length} phone(s): ${Object.entries(r.tally).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  return results.map(({ g, tally }) => `${g.fleet}: ${g.phones.length} phone(s): ${Object.entries(tally).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 }
 
-const phoneStep = <const N extends string>(name: N, summary: string, action: (p: VirtualPhone) => void) => defineStep({
+const phoneStep = <const N extends string>(name: N, summary: string, action: PhoneAction) => defineStep({
   name, summary, args: Selector, example: 'phones',
   run: (ctx, sel, progress) => act(ctx, sel, progress, action),
 });
 
-export const boot = phoneStep('boot', 'Power the phones on: CTL, ITL, config, CAPF if pending, registration (phones already on are left as they are).', (p) => p.powerOn());
-export const powerOn = phoneStep('power-on', 'The same as boot.', (p) => p.powerOn());
-export const powerOff = phoneStep('power-off', 'Switch the phones off; they keep their flash.', (p) => p.powerOff());
-export const reset = phoneStep('reset', 'Reset the phones (Device > Reset): they boot again from what their flash holds.', (p) => p.reset());
-export const securityReset = phoneStep('security-reset', '"Reset security settings": erase the CTL, ITL and TVS cache, then boot (REC-4).', (p) => p.securityReset());
-export const factoryReset = phoneStep('factory-reset', 'Factory reset: erase the CTL, ITL, config and LSC, then boot (REC-4).', (p) => p.factoryReset());
-export const deleteItl = phoneStep('delete-itl', 'Delete the ITL from the phone\'s menu (older models); the next boot trusts on first use.', (p) => p.deleteItl());
-export const openDirectory = phoneStep('open-directory', 'Open the corporate directory (HTTPS on the publisher\'s Tomcat, its certificate checked through the trust list or TVS: SC-23).', (p) => p.openDirectory());
+export const boot = phoneStep('boot', 'Power the phones on: CTL, ITL, config, CAPF if pending, registration (phones already on are left as they are).', { kind: 'power-on' });
+export const powerOn = phoneStep('power-on', 'The same as boot.', { kind: 'power-on' });
+export const powerOff = phoneStep('power-off', 'Switch the phones off; they keep their flash.', { kind: 'power-off' });
+export const reset = phoneStep('reset', 'Reset the phones (Device > Reset): they boot again from what their flash holds.', { kind: 'reset' });
+export const securityReset = phoneStep('security-reset', '"Reset security settings": erase the CTL, ITL and TVS cache, then boot (REC-4).', { kind: 'security-reset' });
+export const factoryReset = phoneStep('factory-reset', 'Factory reset: erase the CTL, ITL, config and LSC, then boot (REC-4).', { kind: 'factory-reset' });
+export const deleteItl = phoneStep('delete-itl', 'Delete the ITL from the phone\'s menu (older models); the next boot trusts on first use.', { kind: 'delete-itl' });
+export const openDirectory = phoneStep('open-directory', 'Open the corporate directory (HTTPS on the publisher\'s Tomcat, its certificate checked through the trust list or TVS: SC-23).', { kind: 'open-directory' });
 
 export const authString = defineStep({
   name: 'auth-string',
@@ -44,8 +44,8 @@ export const authString = defineStep({
   example: { fleet: 'phones', value: '246810' },
   run: async (ctx, a, progress) => {
     const f = ctx.requireFleet(a.fleet);
-    await f.fleet.each((p) => p.enterAuthString(a.value), { onProgress: (p) => progress(p.done, p.total) });
-    return [`authentication string entered on ${f.fleet.phones.length} phone(s)`];
+    await ctx.act(a.fleet, { kind: 'auth-string', value: a.value }, undefined, progress);
+    return [`authentication string entered on ${f.phones.length} phone(s)`];
   },
 });
 
@@ -57,12 +57,12 @@ export const move = defineStep({
   run: async (ctx, a, progress) => {
     const f = ctx.requireFleet(a.fleet);
     const target = ctx.requireCluster(a.to).cluster;
-    const phones = f.fleet.phones.slice(0, a.count ?? f.fleet.phones.length);
+    const phones = f.phones.slice(0, a.count ?? f.phones.length);
     const missing = phones.filter((p) => !target.device(p.device));
-    if (missing.length) await target.upsertDevices(missing.map((p) => ({ mac: p.record.mac, model: p.model.id, profile: f.spec.profile ?? 'non-secure' })));
+    if (missing.length) await target.upsertDevices(missing.map((p) => ({ mac: p.mac, model: p.model, profile: f.spec.profile ?? 'non-secure' })));
     const servers = (a.tftp ?? [target.publisher.hostname]).map((n) => target.node(n).ipv4);
-    await f.fleet.each((p) => p.setTftpServers(servers), { phones, onProgress: (p) => progress(p.done, p.total) });
-    if (phones.length === f.fleet.phones.length) f.cluster = a.to;
+    await ctx.act(a.fleet, { kind: 'set-tftp', servers }, phones, progress);
+    if (phones.length === f.phones.length) f.cluster = a.to;
     return [`${phones.length} phone(s) of ${a.fleet} pointed at ${a.to} (option 150 ${servers.join(', ')})${missing.length ? `; ${missing.length} device(s) added to ${a.to}` : ''}`];
   },
 });
@@ -73,18 +73,17 @@ export const copyLsc = defineStep({
   args: Obj({ from: FleetName, to: FleetName }),
   example: { from: 'phones', to: 'clones' },
   run: async (ctx, a) => {
-    const from = ctx.requireFleet(a.from).fleet.phones;
-    const to = ctx.requireFleet(a.to).fleet.phones;
-    let copied = 0;
+    const from = ctx.requireFleet(a.from).phones;
+    const to = ctx.requireFleet(a.to).phones;
+    // Phone i of the clones takes the LSC of phone i (mod the source fleet's size).
+    const lscs = from.length ? await ctx.shards.lscOf(a.from, to.map((_, i) => from[i % from.length]!)) : [];
+    const items: Array<[PhoneMirror, PhoneAction]> = [];
     for (const [i, p] of to.entries()) {
-      const lsc = from[i % Math.max(1, from.length)]?.state.flash.lsc;
-      if (!lsc) continue;
-      p.powerOff();
-      await p.whenIdle();
-      p.restoreLsc(lsc);
-      copied++;
+      const lsc = lscs[i];
+      if (lsc) items.push([p, { kind: 'restore-lsc', lsc }]);
     }
-    await Promise.all(to.map((p) => p.flushed()));
+    await ctx.shards.actEach(a.to, items, ctx.clock.now());
+    const copied = items.length;
     return [`${copied} phone(s) of ${a.to} switched off holding the LSCs of ${a.from}'s phones${copied < to.length ? `; ${to.length - copied} had no LSC to copy` : ''}`];
   },
 });

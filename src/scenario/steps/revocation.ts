@@ -104,7 +104,7 @@ export const revoke = defineStep({
     const pems: string[] = [];
     if (a.cert) pems.push(ctx.certificate(a.cert));
     if (a.lsc) {
-      const f = ctx.requireFleet(a.lsc.fleet).fleet.phones.slice(0, a.lsc.count);
+      const f = ctx.requireFleet(a.lsc.fleet).phones.slice(0, a.lsc.count);
       const devices = ctx.requireCluster(a.lsc.cluster).cluster.state.devices;
       for (const p of f) {
         const lsc = devices.find((d) => d.name === p.device)?.lscPem;
