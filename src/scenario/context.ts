@@ -178,12 +178,27 @@ export class ScenarioContext {
    * addresses they talk to, so a run is deterministic only if they are too); a block another
    * process is using is skipped, so runs side by side do not collide.
    */
+  /**
+   * Addresses for the clusters' nodes on real interfaces (`run --bind`), taken in order, so that
+   * phones on other machines reach the servers; undefined keeps every cluster on a loopback block.
+   */
+  bind: string[] | undefined;
+
   async #createCluster(spec: ClusterSpec): Promise<Cluster> {
+    if (this.bind) {
+      if (this.bind.length < spec.nodes.length) throw new EmulatorError('INVALID_ARGUMENT', `--bind gives too few addresses: cluster ${spec.name} needs ${spec.nodes.length} more (one per node, each cluster's nodes in order)`);
+      const addresses = this.bind.splice(0, spec.nodes.length);
+      return this.#makeCluster(spec, addresses);
+    }
     const [a, b] = await freeBlock(`${this.scenario.seed ?? this.scenario.name}/${spec.name}`, spec.nodes.length);
+    return this.#makeCluster(spec, spec.nodes.map((_, i) => `127.${a}.${b}.${10 + i}`));
+  }
+
+  async #makeCluster(spec: ClusterSpec, addresses: string[]): Promise<Cluster> {
     const params = Object.fromEntries(Object.entries(spec.params ?? {}).filter(([k]) => k !== 'tlsCiphers'));
     const { release, su } = parseRelease(spec.release);
     const cluster = await this.lab.createCluster({
-      name: spec.name, release, ...(su ? { su } : {}), nodes: spec.nodes.map((hostname, i) => ({ hostname, ipv4: `127.${a}.${b}.${10 + i}` })),
+      name: spec.name, release, ...(su ? { su } : {}), nodes: spec.nodes.map((hostname, i) => ({ hostname, ipv4: addresses[i]! })),
       ...(spec.ecdsa === false ? { ecdsa: false } : {}), params,
     });
     if (spec.params?.tlsCiphers) await cluster.setParam('tlsCiphers', normaliseCipher(spec.params.tlsCiphers));
@@ -222,7 +237,9 @@ export class ScenarioContext {
     const fleets = this.scenario.fleets.map((spec, i) => {
       const rc = this.requireCluster(spec.cluster);
       return {
-        name: spec.name, count: spec.count, models: spec.models, macPrefix: `00${(0xa0 + i).toString(16).toUpperCase()}`, sourcePrefix: `127.0.${1 + i}`,
+        name: spec.name, count: spec.count, models: spec.models, macPrefix: `00${(0xa0 + i).toString(16).toUpperCase()}`,
+        // On loopback each phone group gets a source address of its own (28k ports each); towards a real interface the OS chooses.
+        ...(rc.cluster.publisher.ipv4.startsWith('127.') ? { sourcePrefix: `127.0.${1 + i}` } : {}),
         tftpServers: (spec.tftp ?? [rc.cluster.publisher.hostname]).map((n) => rc.cluster.node(n).ipv4),
       };
     });

@@ -51,6 +51,8 @@ export interface RunOptions {
   group?: ShardGroup;
   /** Describes `links` for the report ("2 shards on Redis redis://…"). */
   linksLabel?: string;
+  /** Node addresses on real interfaces, one per node of each cluster in order (`--bind`), for phones on other machines. */
+  bind?: string[];
 }
 
 export type StateTally = Partial<Record<SettledState, number>>;
@@ -149,6 +151,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   await mkdir(o.runDir, { recursive: true });
   const ctx = await ScenarioContext.create(scenario, join(o.runDir, 'lab'), join(o.runDir, 'sftp'), o.keyPoolDir, o.networkTimeoutMs);
   ctx.signal = o.signal;
+  ctx.bind = o.bind ? [...o.bind] : undefined;
   const steps: StepRecord[] = [];
   const expectations: ExpectationResult[] = [];
   const timeoutMs = o.stepTimeoutMs ?? defaultStepTimeoutMs(scenario.fleets.reduce((a, f) => a + f.count, 0));

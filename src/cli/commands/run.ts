@@ -57,6 +57,7 @@ interface RunFlags {
   workers?: string;
   redis?: string;
   shards?: string;
+  bind?: string;
 }
 
 const FAULT_SERVICES = ['tftp', 'tvs', 'sip', 'capf', 'http', 'https', 'all'] as const;
@@ -85,6 +86,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--fault <plan>', 'inject a fault: [stop:|start:]SERVICE@STEP[:CLUSTER[/NODE]], e.g. tvs@3 stops TVS on every node before step 3 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--workers <n>', `fleet shards in child processes: 0 keeps the phones in this process (default: one per core, ${availableParallelism()} here, for runs of ${SHARD_THRESHOLD} phones or more; 0 below that)`)
     .option('--redis <url>', 'hand the fleet shards to `trustlab worker` processes through BullMQ on this Redis (e.g. redis://127.0.0.1:6379); each shard is checkpointed there at every step and taken over if its worker dies')
+    .option('--bind <addresses>', 'put the clusters\' nodes on these local addresses (comma-separated, one per node, clusters in order) instead of loopback blocks, so that `trustlab worker`s on other machines reach the servers')
     .option('--shards <n>', 'with --redis: how many shards to split each fleet into (default 2)')
     .option('--step-timeout <seconds>', 'wall-clock watchdog per step: a step whose phones are still busy on the network after this long fails with STEP_NOT_SETTLED (default 120 s plus 40 ms per phone)')
     .addHelpText('after', '\nExit codes: 0 every expectation held; 1 an expectation failed or a step was refused or did not settle; 2 a scenario file is invalid (nothing runs); 130 interrupted (the partial report is written).\nCtrl-C or SIGTERM stops the run within 2 s: servers close and the report says where it stopped.\nExample: trustlab run sc-04 migration-template my-runbook.yaml --lab lab\n         trustlab run sc-28 --fault capf@1   # what if CAPF is down when the phones boot')
@@ -186,7 +188,7 @@ async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
       const workers = o.workers !== undefined ? int(o.workers, '--workers', 0, 64) : defaultWorkers(phones);
       const redis = o.redis ? await RedisShards.open({ url: o.redis, shards: o.shards ? int(o.shards, '--shards', 1, 256) : 2 }) : undefined;
       const report = await runScenario(s.scenario, {
-        runDir, events, workers, ...(redis ? { links: redis.links, group: redis, linksLabel: redis.label } : {}), signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}), ...(faults.length ? { faults } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}),
+        runDir, events, workers, ...(o.bind ? { bind: o.bind.split(',').map((a) => a.trim()).filter(Boolean) } : {}), ...(redis ? { links: redis.links, group: redis, linksLabel: redis.label } : {}), signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}), ...(faults.length ? { faults } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}),
       });
       await redis?.close();
       const files = await writeReports(runDir, report);
