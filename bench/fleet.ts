@@ -1,110 +1,166 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { Lab } from '../src/cluster/index.js';
-import { ClusterServers } from '../src/cluster/serve/index.js';
-import { systemClock } from '../src/shared/clock.js';
-import { Fleet, type FleetProgress } from '../phones/index.js';
+import { Fleet } from '../phones/index.js';
+import { parseScenario, runScenario, type RunEvent, type Scenario } from '../src/scenario/index.js';
+import { EventBus } from '../src/shared/events.js';
 import { printComparison, type Comparison } from './harness.js';
 import { sipClientContext } from '../src/sip/index.js';
 
 /**
- * Issue 6 fleet benchmark: N virtual phones (default 10,000; `TRUSTLAB_BENCH_PHONES`) boot
- * against a mixed-mode 11.5 cluster served on real sockets in this process — CTL and ITL over
- * HTTP 6970 (TFTP for 79xx), the signed config, and a mutual-TLS REGISTER presenting the MIC —
- * then, after CallManager is regenerated, reset, which adds a TVS query on 2445 per phone for the
- * new ITL signer. Each phase reports phones registered per second.
+ * Fleet benchmark (issues 6 and 17): `trustlab run` of one scenario — N phones (default 10,000;
+ * `TRUSTLAB_BENCH_PHONES`) boot against a mixed-mode 11.5 cluster (CTL and ITL over HTTP 6970,
+ * TFTP for 79xx, the signed config, a mutual-TLS REGISTER with the MIC), then CallManager is
+ * regenerated, the CTL updated, TFTP and CallManager restarted, and the phones reset, which adds
+ * a TVS query per phone on 2445. The run goes through the real runner, twice: the phones in 1
+ * shard process, then in 2 (`TRUSTLAB_BENCH_WORKERS`, default "1,2"); the speed-up is the
+ * second's boot rate over the first's.
  *
  * Baseline, in the same run: bare mutual-TLS handshakes per second between `node:tls` endpoints
- * in this process, with the same certificates (CallManager cert and key on the server,
- * CallManager-trust as `ca`; the phones' MICs and chains on the client) and the same concurrency.
- * The ratio says how close a whole phone boot comes to the one handshake it cannot avoid.
+ * in one process (one core), with the same certificates (CallManager cert and key on the server,
+ * CallManager-trust as `ca`; phones' MICs and chains on the client) and concurrency. It is
+ * measured around each run — before, between and after — and each run is compared with the mean
+ * of the two beside it; it negotiates what the phones negotiate (their TLS versions, NULL-SHA,
+ * from the phones' own `sipClientContext`) and keeps one SecureContext per simulated phone
+ * (issue 17 §4). "Per core used" divides by the CPU the run's processes actually consumed during
+ * the phase (user + system time of the coordinator and its shard processes, from /proc), so a
+ * run on two cores is held to twice the one-core baseline.
  *
- * What keeps the baseline honest (issue 17 §4): it is measured *around* each phase — before the
- * boot, between boot and reset, after the reset — and each phase is compared with the mean of
- * the two measurements beside it, so a process that slows as it grows slows both alike (the
- * drift is printed). It negotiates what the phones negotiate: each model's TLS versions (1.2 for
- * most, at most 1.2 for all: the server is capped there) and the authenticated mode's NULL-SHA,
- * from the phones' own `sipClientContext` (a `ciphers` string alone does not
- * restrict TLS 1.3). And each simulated phone keeps one SecureContext across handshakes, as a
- * phone does, instead of building one per handshake.
- *
- * Memory: heap and RSS after the fleet is built and after it has booted, per phone.
+ * Memory: the peak RSS of the coordinator and its shard processes together, sampled every 0.5 s,
+ * and that per phone.
  */
 export async function benchFleet(seconds: number): Promise<Comparison[]> {
   const count = Number(process.env.TRUSTLAB_BENCH_PHONES ?? 10_000);
-  const concurrency = Number(process.env.TRUSTLAB_BENCH_CONCURRENCY ?? 64);
+  const concurrency = 64;
+  const workerCounts = (process.env.TRUSTLAB_BENCH_WORKERS ?? '1,2').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'trustlab-bench-fleet-'));
   const poolDir = process.env.TRUSTLAB_KEYPOOL ?? join(homedir(), '.cache', 'trustlab', 'keypool');
   try {
-    const lab = await Lab.create(dir, { keyPoolDir: poolDir });
+    // The baseline's endpoints: a cluster like the scenario's, and the MICs of a few phones.
+    const lab = await Lab.create(join(dir, 'baseline'), { keyPoolDir: poolDir });
     const cluster = await lab.createCluster({ name: 'bench', release: '11.5', nodes: [{ hostname: 'pub', ipv4: '127.91.0.10' }] });
     await cluster.ctlSetCluster('mixed');
-    const servers = new ClusterServers(cluster, { ports: { tftp: 6969 }, tftp: { maxTransfersPerClient: 4096, maxTransfers: 4096 }, sip: { maxConnections: 65_536 } });
-    await servers.listen();
-    const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
-    const heap0 = process.memoryUsage().heapUsed;
-    let peakRss = process.memoryUsage().rss;
-    const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100).unref();
-
-    const progress = (label: string) => (p: FleetProgress): void => {
-      if (p.done % 1000 === 0 || p.done === p.total) process.stderr.write(`\r  ${label}: ${p.done}/${p.total}   `);
-    };
-    const t0 = performance.now();
-    const fleet = await Fleet.create(
-      { count, models: { '8861': 6, '8845': 2, '7841': 1, '7942': 1 }, tftpServers: ['127.91.0.10'] },
-      { manufacturing: lab.cas.manufacturing, pool: lab.pool, tftpPort: 6969, httpPort: 6970, timeoutMs: 20_000, netClock: systemClock, concurrency },
-      progress('manufacturing'),
-    );
-    await lab.saveLab();
-    const makeS = (performance.now() - t0) / 1000;
-    await cluster.upsertDevices(fleet.phones.map((p) => ({ mac: p.record.mac, model: p.model.id, profile: 'authenticated' as const })));
-    gc?.();
-    const heapBuilt = process.memoryUsage().heapUsed;
-
-    const phoneMics = fleet.phones.slice(0, concurrency).map((p) => ({ ...p.record.mic, tlsVersions: p.model.tlsVersions }));
-    const baseBefore = await bareHandshakes(cluster, phoneMics, concurrency, seconds);
-    const boot = await timed(() => fleet.powerOn({ onProgress: progress('first boot') }));
-    process.stderr.write('\n');
-    if (process.env.TRUSTLAB_BENCH_DEBUG) process.stderr.write(`${JSON.stringify(fleet.phones[0]!.settled)} ${JSON.stringify(fleet.phones[0]!.state.flash.log.slice(-6))}\n`);
-    gc?.();
-    const heapBooted = process.memoryUsage().heapUsed;
-    const baseBetween = await bareHandshakes(cluster, phoneMics, concurrency, seconds);
-    await cluster.regenerate('CallManager', 'pub');
-    await cluster.ctlUpdate();
-    await cluster.restartService('TFTP');
-    await cluster.restartService('CallManager');
-    let tvsQueries = 0;
-    servers.events.on('tvs.verify.result', () => tvsQueries++);
-    const reset = await timed(() => fleet.reset({ onProgress: progress('reset after CallManager regeneration') }));
-    process.stderr.write('\n');
-    clearInterval(sample);
-
-    const baseAfter = await bareHandshakes(cluster, phoneMics, concurrency, seconds);
-    const rows: Comparison[] = [
-      comparison(`fleet boot, ${count} phones (HTTP/TFTP CTL+ITL+signed config, mTLS REGISTER)`, boot.seconds, count, meanOf(baseBefore, baseBetween)),
-      comparison(`fleet reset after CallManager regeneration (adds a TVS query per phone: ${tvsQueries} seen)`, reset.seconds, count, meanOf(baseBetween, baseAfter)),
-    ];
+    const few = await Fleet.create({ count: concurrency, models: MODELS, tftpServers: ['127.91.0.10'] }, { manufacturing: lab.cas.manufacturing, pool: lab.pool });
+    const phoneMics = few.phones.map((p) => ({ ...p.record.mic, tlsVersions: p.model.tlsVersions }));
+    const scenario = parseScenario(scenarioText(count), 'bench-fleet.yaml');
+    const rows: Comparison[] = [];
+    const runs: Array<{ workers: number; boot: Phase; reset: Phase; peakRss: number; tally: string }> = [];
+    let before = await bareHandshakes(cluster, phoneMics, concurrency, seconds);
+    const drift = [before];
+    for (const workers of workerCounts) {
+      const r = await measuredRun(scenario, join(dir, `run-${workers}`), poolDir, workers);
+      const after = await bareHandshakes(cluster, phoneMics, concurrency, seconds);
+      drift.push(after);
+      const base = meanOf(before, after);
+      for (const [label, phase] of [['boot', r.boot], ['reset after CallManager regeneration (adds a TVS query per phone)', r.reset]] as const) {
+        rows.push(comparison(`fleet ${label}, ${count} phones, ${workers} shard process${workers > 1 ? 'es' : ''} (trustlab run)`, phase.seconds, count, base));
+        const perCore = phase.cpuSeconds / phase.seconds;
+        process.stdout.write(`  ${label}: ${(count / phase.seconds).toFixed(0)} phones/s on ${perCore.toFixed(2)} cores used → ${(count / phase.seconds / perCore / (base.ops / base.seconds)).toFixed(3)} of the baseline per core used\n`);
+      }
+      runs.push({ workers, ...r });
+      before = after;
+    }
     const rate = (b: { ops: number; seconds: number }): string => (b.ops / b.seconds).toFixed(0);
-    process.stdout.write(`  baseline drift: ${rate(baseBefore)} handshakes/s before the boot, ${rate(baseBetween)} between boot and reset, ${rate(baseAfter)} after the reset\n`);
+    process.stdout.write(`  baseline drift: ${drift.map(rate).join(' → ')} handshakes/s (before, between and after the runs)\n`);
     for (const r of rows) printComparison(r);
     const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`;
-    process.stdout.write(
-      `  manufacturing ${count} phones (MIC from pooled keys): ${makeS.toFixed(1)} s\n` +
-        `  settled after boot: ${JSON.stringify(boot.value.tally)}; after reset: ${JSON.stringify(reset.value.tally)}\n` +
-        `  memory: heap ${mb(heapBuilt - heap0)} built, ${mb(heapBooted - heap0)} booted = ${((heapBooted - heap0) / count / 1024).toFixed(1)} KiB per phone (servers included); peak RSS ${mb(peakRss)}\n\n`,
-    );
-    await fleet.shutdown();
-    await servers.close();
+    for (const r of runs) {
+      process.stdout.write(`  ${r.workers} shard process(es): boot ${r.boot.seconds.toFixed(1)} s, reset ${r.reset.seconds.toFixed(1)} s; peak RSS of all processes ${mb(r.peakRss)} = ${(r.peakRss / count / 1024).toFixed(1)} KiB per phone; final ${r.tally}\n`);
+    }
+    if (runs.length >= 2) {
+      const [a, b] = [runs[0]!, runs[runs.length - 1]!];
+      process.stdout.write(`  speed-up ${b.workers} vs ${a.workers} shard process(es): boot ${(a.boot.seconds / b.boot.seconds).toFixed(2)}×, reset ${(a.reset.seconds / b.reset.seconds).toFixed(2)}×\n\n`);
+    }
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+const MODELS = { '8861': 6, '8845': 2, '7841': 1, '7942': 1 };
+
+function scenarioText(count: number): string {
+  return `name: fleet benchmark
+seed: bench-fleet
+clusters:
+  - { name: A, release: "11.5", nodes: [pub], security: mixed }
+fleets:
+  - { name: phones, cluster: A, count: ${count}, models: ${JSON.stringify(MODELS)}, profile: authenticated }
+steps:
+  - boot: phones
+  - regenerate: { cluster: A, purpose: CallManager, node: pub }
+  - ctl: { cluster: A, action: update }
+  - restart: { cluster: A, service: TFTP }
+  - restart: { cluster: A, service: CallManager }
+  - reset: phones
+  - expect:
+      - { name: every phone registered again, phones: { fleet: phones, state: registered, count: all } }
+`;
+}
+
+interface Phase {
+  seconds: number;
+  /** CPU (user + system) the coordinator and its shard processes used during the phase. */
+  cpuSeconds: number;
+}
+
+/** One `trustlab run` of the scenario; the boot and reset steps timed, with the CPU the process tree used in each. */
+async function measuredRun(scenario: Scenario, runDir: string, keyPoolDir: string, workers: number): Promise<{ boot: Phase; reset: Phase; peakRss: number; tally: string }> {
+  const events = new EventBus<RunEvent>();
+  const phases = new Map<number, { t0: number; cpu0: number; seconds?: number; cpu?: number }>();
+  let peakRss = 0;
+  const sample = setInterval(() => (peakRss = Math.max(peakRss, treeRss())), 500);
+  events.on('step.start', (e) => phases.set(e.index, { t0: performance.now(), cpu0: treeCpu() }));
+  events.on('step.end', (e) => {
+    const p = phases.get(e.record.index);
+    if (p) Object.assign(p, { seconds: (performance.now() - p.t0) / 1000, cpu: treeCpu() - p.cpu0 });
+  });
+  events.on('run.progress', (e) => {
+    if (process.stderr.isTTY && (e.done % 1000 === 0 || e.done === e.total)) process.stderr.write(`\r  ${workers} shard(s), ${e.label}: ${e.done}/${e.total}   `);
+  });
+  const report = await runScenario(scenario, { runDir, keyPoolDir, workers, events });
+  clearInterval(sample);
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  if (!report.ok) throw new Error(`the benchmark run failed: ${report.error ?? report.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${e.observed}`).join('; ')}`);
+  const phase = (i: number): Phase => ({ seconds: phases.get(i)!.seconds!, cpuSeconds: phases.get(i)!.cpu! });
+  return { boot: phase(1), reset: phase(6), peakRss, tally: JSON.stringify(report.steps.at(-1)!.tally) };
+}
+
+/** This process and its children (the shard processes), from /proc: [pid, …]. */
+function tree(): number[] {
+  const kids = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [process.pid, ...kids];
+}
+
+function treeCpu(): number {
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const pid of tree()) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += (Number(f[11]) + Number(f[12])) / tick;
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return total;
+}
+
+function treeRss(): number {
+  let total = 0;
+  for (const pid of tree()) {
+    try {
+      const m = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      total += Number(m?.[1] ?? 0) * 1024;
+    } catch {
+      // ended
+    }
+  }
+  return total;
+}
 
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const t = performance.now();
