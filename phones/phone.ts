@@ -87,7 +87,7 @@ export class VirtualPhone {
     this.#env = { clock: systemClock, netClock: systemClock, timeoutMs: 5000, tftpPort: 69, httpPort: 6970, ...env };
     this.#state = initialPhone({ mac: record.mac, model: this.model, tftpServers: record.tftpServers, ...(flash ? { flash } : {}) });
     const der = pemCertificates(record.mic.certPem)[0]!;
-    this.#mic = { certificate: der, privateKey: createPrivateKey(record.mic.keyPem), pem: record.mic.certPem, keyPem: record.mic.keyPem, chainPem: record.mic.chainPem };
+    this.#mic = { certificate: der, privateKey: parsedKey(record.mic.keyPem), pem: record.mic.certPem, keyPem: record.mic.keyPem, chainPem: record.mic.chainPem };
   }
 
   get state(): PhoneState {
@@ -401,4 +401,21 @@ function capfAnswer(o: CapfClientOutcome): Answer {
 
 function failedCapf(failure: CapfFailureKind, reason: string): Answer {
   return { type: 'capf.result', ok: false, failure, reason };
+}
+
+/**
+ * MIC keys come from the pool's `device` namespace, which cycles through 512 keys (decision
+ * 018): a fleet of 40,000 phones holds 512 distinct key PEMs, so each is parsed once (issue 17
+ * §5). Bounded, in case a lab hands out keys of its own.
+ */
+const PARSED_KEYS = new Map<string, KeyObject>();
+
+function parsedKey(pem: string): KeyObject {
+  let k = PARSED_KEYS.get(pem);
+  if (!k) {
+    k = createPrivateKey(pem);
+    if (PARSED_KEYS.size >= 2048) PARSED_KEYS.delete(PARSED_KEYS.keys().next().value!);
+    PARSED_KEYS.set(pem, k);
+  }
+  return k;
 }

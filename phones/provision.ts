@@ -1,4 +1,5 @@
 import { toPem, issueMic, type CertificateAuthority, type KeyPool } from '../src/pki/index.js';
+import type { KeyObject } from 'node:crypto';
 import { EmulatorError } from '../src/shared/errors.js';
 import { phoneModel } from './models.js';
 import { PHONE_FORMAT_VERSION, type PhoneRecord } from './flash-store.js';
@@ -34,7 +35,7 @@ export async function manufacturePhone(o: ManufactureOptions): Promise<PhoneReco
     formatVersion: PHONE_FORMAT_VERSION,
     mac,
     model: model.id,
-    mic: { certPem: toPem(mic.der), keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, chainPem: chain },
+    mic: { certPem: toPem(mic.der), keyPem: pemOf(keys.privateKey), chainPem: chain },
     tftpServers: [...o.tftpServers],
   };
 }
@@ -44,4 +45,16 @@ export function fleetMac(i: number, prefix = '00AB'): string {
   if (!/^[0-9A-F]{4}$/i.test(prefix)) throw new EmulatorError('INVALID_ARGUMENT', `MAC prefix "${prefix}" must be 4 hex digits`);
   if (!Number.isInteger(i) || i < 0 || i > 0xffffffff) throw new EmulatorError('INVALID_ARGUMENT', `phone index ${i} is out of range`);
   return `${prefix.toUpperCase()}${i.toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+/** Pooled keys are shared by many phones (decision 018): each exports its PEM once. */
+const PEMS = new WeakMap<KeyObject, string>();
+
+function pemOf(key: KeyObject): string {
+  let pem = PEMS.get(key);
+  if (pem === undefined) {
+    pem = key.export({ type: 'pkcs8', format: 'pem' }) as string;
+    PEMS.set(key, pem);
+  }
+  return pem;
 }

@@ -83,7 +83,7 @@ async function hostShard(job: Job<ShardJobData>, redis: Redis, o: WorkerOptions 
   await saveManifest(redis, run, shard, host.manifest);
   const phones = host.manifest.fleets.reduce((a, f) => a + f.phones.length, 0);
   o.events.emit({ type: 'worker.shard', run, shard, phones, restored: takeover, ...(checkpoint ? { fromStep: checkpoint.step } : {}) });
-  const from = checkpoint ? `the checkpoint of step ${checkpoint.step} (${checkpoint.phones.length} phone(s) restored from their flash, those that were on booted again)` : 'the start (no checkpoint yet: its phones were built again)';
+  const from = checkpoint ? `the checkpoint of step ${checkpoint.step} (${checkpoint.phones.length} phone(s) resumed in the state they had there)` : 'the start (no checkpoint yet: its phones were built again)';
   let note = takeover ? [`shard ${shard}: its worker went away; ${o.id} took it over from ${from} and replayed ${journal.length} request(s) after it`] : undefined;
   const written = new Set(checkpoint ? Object.keys(checkpoint.blobs) : []);
   let release: (why: string) => void = () => undefined;

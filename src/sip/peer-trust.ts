@@ -130,9 +130,9 @@ export class TrustAnchors {
   #validate(chain: readonly Uint8Array[], at: number): PeerTrustResult {
     if (chain.length === 0) return { trusted: false, reason: 'bad-certificate', detail: 'no certificate' };
     const parsed: X509Certificate[] = [];
-    for (const der of chain) {
+    for (const [i, der] of chain.entries()) {
       try {
-        parsed.push(new X509Certificate(der));
+        parsed.push(i === 0 ? new X509Certificate(der) : sentIssuer(der));
       } catch (err) {
         return { trusted: false, reason: 'bad-certificate', detail: `unparseable certificate: ${(err as Error).message}` };
       }
@@ -200,4 +200,24 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 export function commonName(cert: X509Certificate): string | undefined {
   for (const line of cert.subject.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
   return undefined;
+}
+
+/**
+ * The certificates a peer sends after its leaf are its CA chain, the same few for a whole fleet
+ * (every MIC of a model comes with the same manufacturing CAs): each is parsed once, not on
+ * every connection (issue 17 §5: X509Certificate parsing was 6% of a fleet boot). Keyed by the
+ * DER bytes themselves, bounded.
+ */
+const SENT_ISSUERS = new Map<string, X509Certificate>();
+const SENT_ISSUERS_MAX = 256;
+
+function sentIssuer(der: Uint8Array): X509Certificate {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  let c = SENT_ISSUERS.get(key);
+  if (!c) {
+    c = new X509Certificate(der);
+    if (SENT_ISSUERS.size >= SENT_ISSUERS_MAX) SENT_ISSUERS.delete(SENT_ISSUERS.keys().next().value!);
+    SENT_ISSUERS.set(key, c);
+  }
+  return c;
 }
