@@ -9,5 +9,6 @@ export { LocalLink, ProcessLink, type ShardLink, type ShardGroup, type OkReply }
 export { RedisShards, RedisLink, type RedisShardsOptions } from './redis-coordinator.js';
 export { runWorker, type WorkerOptions, type WorkerEvent } from './redis-worker.js';
 export { connectRedis } from './redis-keys.js';
+export { planResources, openFileLimit, PHONES_PER_ADDRESS, CONNECTIONS_PER_BOOT, type ResourcePlan } from './plan.js';
 export { packCheckpoint, unpackCheckpoint, type PackedCheckpoint } from './checkpoint.js';
 export type { PhoneAction, ShardSetup, ShardRequest, ShardReply, ShardStatus, ShardManifest, ShardCheckpoint, PhoneCheckpoint, ShardFleetSpec } from './protocol.js';

@@ -9,7 +9,7 @@ import { EmulatorError } from '../shared/errors.js';
 import { CertificateIndex } from './certs.js';
 import { formatDuration, LATEST_SIMULATED } from './steps/common.js';
 import type { SettledState } from '../../phones/index.js';
-import { ShardedFleets, type PhoneAction, type PhoneMirror, type ShardGroup, type ShardLink } from '../dist/index.js';
+import { PHONES_PER_ADDRESS, planResources, ShardedFleets, type PhoneAction, type ResourcePlan, type PhoneMirror, type ShardGroup, type ShardLink } from '../dist/index.js';
 import type { StepView } from './expectations.js';
 import type { CertRef, ClusterSpec, FleetSpecYaml, Scenario } from './types.js';
 import type { AddressInfo } from 'node:net';
@@ -93,6 +93,9 @@ export class ScenarioContext {
     this.clock = lab.clock as ManualClock;
     this.certs = new CertificateIndex(lab, (name) => this.requireCluster(name).cluster);
   }
+
+  /** Source addresses and descriptors the fleets need (set by createFleets). */
+  resourcePlan: ResourcePlan | undefined;
 
   /** The fleets' shards; throws before createFleets. */
   get shards(): ShardedFleets {
@@ -243,9 +246,11 @@ export class ScenarioContext {
         tftpServers: (spec.tftp ?? [rc.cluster.publisher.hostname]).map((n) => rc.cluster.node(n).ipv4),
       };
     });
+    const plan = planResources({ fleets: this.scenario.fleets, shards: links.length, concurrency: 64, loopback: fleets.every((f) => f.sourcePrefix !== undefined) });
+    this.resourcePlan = plan;
     this.#shards = await ShardedFleets.start(links, {
       fleets, manufacturing: [...this.lab.cas.manufacturing.values()].map((c) => c.toStored()), keyPoolDir: this.lab.pool.dir, now: this.clock.now(),
-      networkTimeoutMs: this.networkTimeoutMs, tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, phonesPerAddress: 2048, timelinePhones: TIMELINES_PER_FLEET, timelineLimit: TIMELINE_LIMIT,
+      networkTimeoutMs: this.networkTimeoutMs, tftpPort: SCENARIO_TFTP_PORT, httpPort: 6970, phonesPerAddress: PHONES_PER_ADDRESS, timelinePhones: TIMELINES_PER_FLEET, timelineLimit: TIMELINE_LIMIT,
     }, onProgress, group);
     for (const spec of this.scenario.fleets) {
       const rc = this.requireCluster(spec.cluster);

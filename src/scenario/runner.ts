@@ -170,6 +170,8 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     await ctx.startClusters();
     events.emit({ type: 'run.setup', message: `manufacturing ${scenario.fleets.reduce((a, f) => a + f.count, 0)} phone(s)` });
     await ctx.createFleets(links, progress('manufacturing phones'), o.group);
+    const plan = ctx.resourcePlan;
+    if (plan) events.emit({ type: 'run.setup', message: `phones in ${links.length} shard(s) (${where}): ${plan.sourceAddresses} source address(es) of ≤ 2048 phones, ≤ ${plan.coordinatorFds} file descriptors here${plan.fdLimit ? ` (limit ${plan.fdLimit})` : ''}` });
     await guard('the initial boot', initialStates(ctx, progress('initial boot')));
     await ctx.beginStep(0);
     steps.push(await record(ctx, 0, 'initial state', 'initial', 0, [], []));
