@@ -189,8 +189,7 @@ async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
       const redis = o.redis ? await RedisShards.open({ url: o.redis, shards: o.shards ? int(o.shards, '--shards', 1, 256) : 2 }) : undefined;
       const report = await runScenario(s.scenario, {
         runDir, events, workers, ...(o.bind ? { bind: o.bind.split(',').map((a) => a.trim()).filter(Boolean) } : {}), ...(redis ? { links: redis.links, group: redis, linksLabel: redis.label } : {}), signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}), ...(faults.length ? { faults } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}),
-      });
-      await redis?.close();
+      }).finally(() => redis?.close());
       const files = await writeReports(runDir, report);
       ok &&= report.ok;
       if (o.json) printJson(io, { ...report, files });
