@@ -16,8 +16,8 @@ import { sipClientContext } from '../src/sip/index.js';
  * TFTP for 79xx, the signed config, a mutual-TLS REGISTER with the MIC), then CallManager is
  * regenerated, the CTL updated, TFTP and CallManager restarted, and the phones reset, which adds
  * a TVS query per phone on 2445. The run goes through the real runner, twice: the phones in 1
- * shard process, then in 2 (`TRUSTLAB_BENCH_WORKERS`, default "1,2"); the speed-up is the
- * second's boot rate over the first's.
+ * shard process, then in 2 (`TRUSTLAB_BENCH_WORKERS`, default "1,2"; 0 is the single-thread run,
+ * servers and phones in one process); the speed-up is the last run's boot rate over the first's.
  *
  * Baseline, in the same run: bare mutual-TLS handshakes per second between `node:tls` endpoints
  * in one process (one core), with the same certificates (CallManager cert and key on the server,
@@ -56,7 +56,7 @@ export async function benchFleet(seconds: number): Promise<Comparison[]> {
       drift.push(after);
       const base = meanOf(before, after);
       for (const [label, phase] of [['boot', r.boot], ['reset after CallManager regeneration (adds a TVS query per phone)', r.reset]] as const) {
-        rows.push(comparison(`fleet ${label}, ${count} phones, ${workers} shard process${workers > 1 ? 'es' : ''} (trustlab run)`, phase.seconds, count, base));
+        rows.push(comparison(`fleet ${label}, ${count} phones, ${where(workers)} (trustlab run)`, phase.seconds, count, base));
         const perCore = phase.cpuSeconds / phase.seconds;
         process.stdout.write(`  ${label}: ${(count / phase.seconds).toFixed(0)} phones/s on ${perCore.toFixed(2)} cores used → ${(count / phase.seconds / perCore / (base.ops / base.seconds)).toFixed(3)} of the baseline per core used\n`);
       }
@@ -68,16 +68,21 @@ export async function benchFleet(seconds: number): Promise<Comparison[]> {
     for (const r of rows) printComparison(r);
     const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`;
     for (const r of runs) {
-      process.stdout.write(`  ${r.workers} shard process(es): boot ${r.boot.seconds.toFixed(1)} s, reset ${r.reset.seconds.toFixed(1)} s; peak RSS of all processes ${mb(r.peakRss)} = ${(r.peakRss / count / 1024).toFixed(1)} KiB per phone; final ${r.tally}\n`);
+      process.stdout.write(`  ${where(r.workers)}: boot ${r.boot.seconds.toFixed(1)} s, reset ${r.reset.seconds.toFixed(1)} s; peak RSS of all processes ${mb(r.peakRss)} = ${(r.peakRss / count / 1024).toFixed(1)} KiB per phone; final ${r.tally}\n`);
     }
     if (runs.length >= 2) {
       const [a, b] = [runs[0]!, runs[runs.length - 1]!];
-      process.stdout.write(`  speed-up ${b.workers} vs ${a.workers} shard process(es): boot ${(a.boot.seconds / b.boot.seconds).toFixed(2)}×, reset ${(a.reset.seconds / b.reset.seconds).toFixed(2)}×\n\n`);
+      process.stdout.write(`  speed-up, ${where(b.workers)} vs ${where(a.workers)}: boot ${(a.boot.seconds / b.boot.seconds).toFixed(2)}×, reset ${(a.reset.seconds / b.reset.seconds).toFixed(2)}×\n\n`);
     }
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What a shard count means for where the work runs (0: servers and phones on one thread, as before issue 17). */
+function where(workers: number): string {
+  return workers === 0 ? 'in one process (servers and phones on one thread)' : `${workers} shard process${workers > 1 ? 'es' : ''} + the coordinator`;
 }
 
 const MODELS = { '8861': 6, '8845': 2, '7841': 1, '7942': 1 };
@@ -160,12 +165,6 @@ function treeRss(): number {
     }
   }
   return total;
-}
-
-async function timed<T>(f: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t = performance.now();
-  const value = await f();
-  return { value, seconds: (performance.now() - t) / 1000 };
 }
 
 function comparison(name: string, seconds: number, count: number, base: { ops: number; seconds: number }): Comparison {

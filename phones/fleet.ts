@@ -1,8 +1,7 @@
 import type { KeyPool, CertificateAuthority, KeyPair, KeySpec } from '../src/pki/index.js';
-import { systemClock, type Clock } from '../src/shared/clock.js';
+import { systemClock } from '../src/shared/clock.js';
 import { EmulatorError } from '../src/shared/errors.js';
 import { EventBus } from '../src/shared/events.js';
-import type { PhoneStore } from './flash-store.js';
 import type { Flash, SettledState } from './machine/index.js';
 import { PHONE_MODELS } from './models.js';
 import { VirtualPhone, type PhoneBusEvent, type PhoneEnv } from './phone.js';

@@ -1,9 +1,8 @@
 import { createHash, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Lab, TLS_CIPHER_POLICIES, type Cluster, type Purpose, type TlsCipherPolicy, type TrustStoreName } from '../cluster/index.js';
+import { Lab, TLS_CIPHER_POLICIES, type Cluster, type TlsCipherPolicy, type TrustStoreName } from '../cluster/index.js';
 import { ClusterServers, type ClusterServiceEvent } from '../cluster/serve/index.js';
-import { certOf, identityOf } from '../cluster/index.js';
-import { toPem } from '../pki/index.js';
+import { certOf } from '../cluster/index.js';
 import { ManualClock, systemClock } from '../shared/clock.js';
 import { EmulatorError } from '../shared/errors.js';
 import { CertificateIndex } from './certs.js';
