@@ -15,9 +15,10 @@ import { sipClientContext } from '../src/sip/index.js';
  * `TRUSTLAB_BENCH_PHONES`) boot against a mixed-mode 11.5 cluster (CTL and ITL over HTTP 6970,
  * TFTP for 79xx, the signed config, a mutual-TLS REGISTER with the MIC), then CallManager is
  * regenerated, the CTL updated, TFTP and CallManager restarted, and the phones reset, which adds
- * a TVS query per phone on 2445. The run goes through the real runner, twice: the phones in 1
- * shard process, then in 2 (`TRUSTLAB_BENCH_WORKERS`, default "1,2"; 0 is the single-thread run,
- * servers and phones in one process); the speed-up is the last run's boot rate over the first's.
+ * a TVS query per phone on 2445. The run goes through the real runner three times: the phones in this process, in 1
+ * shard process, then in 2 (`TRUSTLAB_BENCH_WORKERS`, default "0,1,2"; 0 is the single-thread run,
+ * servers and phones in one process, as before issue 17); the speed-ups are the last run's rates
+ * over each earlier one's.
  *
  * Baseline, in the same run: bare mutual-TLS handshakes per second between `node:tls` endpoints
  * in one process (one core), with the same certificates (CallManager cert and key on the server,
@@ -35,7 +36,7 @@ import { sipClientContext } from '../src/sip/index.js';
 export async function benchFleet(seconds: number): Promise<Comparison[]> {
   const count = Number(process.env.TRUSTLAB_BENCH_PHONES ?? 10_000);
   const concurrency = 64;
-  const workerCounts = (process.env.TRUSTLAB_BENCH_WORKERS ?? '1,2').split(',').map(Number);
+  const workerCounts = (process.env.TRUSTLAB_BENCH_WORKERS ?? '0,1,2').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'trustlab-bench-fleet-'));
   const poolDir = process.env.TRUSTLAB_KEYPOOL ?? join(homedir(), '.cache', 'trustlab', 'keypool');
   try {
@@ -70,10 +71,11 @@ export async function benchFleet(seconds: number): Promise<Comparison[]> {
     for (const r of runs) {
       process.stdout.write(`  ${where(r.workers)}: boot ${r.boot.seconds.toFixed(1)} s, reset ${r.reset.seconds.toFixed(1)} s; peak RSS of all processes ${mb(r.peakRss)} = ${(r.peakRss / count / 1024).toFixed(1)} KiB per phone; final ${r.tally}\n`);
     }
-    if (runs.length >= 2) {
-      const [a, b] = [runs[0]!, runs[runs.length - 1]!];
-      process.stdout.write(`  speed-up, ${where(b.workers)} vs ${where(a.workers)}: boot ${(a.boot.seconds / b.boot.seconds).toFixed(2)}×, reset ${(a.reset.seconds / b.reset.seconds).toFixed(2)}×\n\n`);
+    const last = runs[runs.length - 1]!;
+    for (const a of runs.slice(0, -1)) {
+      process.stdout.write(`  speed-up, ${where(last.workers)} vs ${where(a.workers)}: boot ${(a.boot.seconds / last.boot.seconds).toFixed(2)}×, reset ${(a.reset.seconds / last.reset.seconds).toFixed(2)}×\n`);
     }
+    process.stdout.write('\n');
     return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
