@@ -176,19 +176,19 @@ export class ScenarioContext {
   }
 
   /**
-   * Each cluster gets a 127.a.b.0/24 block derived from the seed and its name (phones log the
-   * addresses they talk to, so a run is deterministic only if they are too); a block another
-   * process is using is skipped, so runs side by side do not collide.
-   */
-  /**
    * Addresses for the clusters' nodes on real interfaces (`run --bind`), taken in order, so that
    * phones on other machines reach the servers; undefined keeps every cluster on a loopback block.
    */
   bind: string[] | undefined;
 
+  /**
+   * Each cluster gets a 127.a.b.0/24 block derived from the seed and its name (phones log the
+   * addresses they talk to, so a run is deterministic only if they are too); a block another
+   * process is using is skipped, so runs side by side do not collide.
+   */
   async #createCluster(spec: ClusterSpec): Promise<Cluster> {
     if (this.bind) {
-      if (this.bind.length < spec.nodes.length) throw new EmulatorError('INVALID_ARGUMENT', `--bind gives too few addresses: cluster ${spec.name} needs ${spec.nodes.length} more (one per node, each cluster's nodes in order)`);
+      if (this.bind.length < spec.nodes.length) throw new EmulatorError('INVALID_ARGUMENT', `--bind gives too few addresses: cluster ${spec.name} needs ${spec.nodes.length} (one per node, each cluster's nodes in order) and ${this.bind.length} are left; add ${spec.nodes.length - this.bind.length} more`);
       const addresses = this.bind.splice(0, spec.nodes.length);
       return this.#makeCluster(spec, addresses);
     }

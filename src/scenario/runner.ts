@@ -173,8 +173,8 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     const plan = ctx.resourcePlan;
     if (plan) events.emit({ type: 'run.setup', message: `phones in ${links.length} shard(s) (${where}): ${plan.sourceAddresses} source address(es) of ≤ 2048 phones, ≤ ${plan.coordinatorFds} file descriptors here${plan.fdLimit ? ` (limit ${plan.fdLimit})` : ''}` });
     await guard('the initial boot', initialStates(ctx, progress('initial boot')));
-    await ctx.beginStep(0);
-    steps.push(await record(ctx, 0, 'initial state', 'initial', 0, [], []));
+    await guard('the initial state', ctx.beginStep(0));
+    steps.push(await guard('the initial state', record(ctx, 0, 'initial state', 'initial', 0, [], [])));
     for (const [i, step] of scenario.steps.entries()) {
       o.signal?.throwIfAborted();
       const index = i + 1;
@@ -188,7 +188,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
       try {
         // An expect step looks at what the step before it did: its counters and messages stay.
         if (action === 'expect') ctx.step = index;
-        else await ctx.beginStep(index);
+        else await guard(`step ${index} (${title})`, ctx.beginStep(index));
         if (action === 'expect') {
           if (o.whatIf) lines.push('skipped (--what-if)');
           else for (const e of args as Expectation[]) results.push(checkExpectation(ctx, e));
@@ -207,7 +207,8 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
         // A defect inside trustlab fails the step like any other cause, so that the run still
         // closes its servers and returns the partial report (issue 15 §7).
         const failure = isEmulatorError(e, 'SCENARIO_STEP_FAILED') ? e : stepFailure(step, index, isEmulatorError(e) ? e : internalError(e));
-        const rec = await record(ctx, index, title, action, Date.now() - t0, lines, results).catch(() => bareRecord(ctx, index, title, action, Date.now() - t0, lines, results));
+        // A shard that is gone cannot say what its phones did: within 3 s, the record keeps what they last said.
+        const rec = await within(3000, record(ctx, index, title, action, Date.now() - t0, lines, results)).catch(() => bareRecord(ctx, index, title, action, Date.now() - t0, lines, results));
         rec.error = failure.message;
         steps.push(rec);
         events.emit({ type: 'step.end', record: rec });
@@ -379,7 +380,12 @@ function tallyOf(phones: readonly PhoneMirror[]): StateTally {
 /** Brings the mirrors up to date before the final states are read, within 3 s (a lost shard keeps what it last said). */
 async function boundedSync(ctx: ScenarioContext): Promise<void> {
   if (!ctx.fleets.size) return;
+  await within(3000, ctx.shards.sync()).catch(() => undefined);
+}
+
+/** `work`, or a rejection after `ms`. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  work.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([ctx.shards.sync().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, 3000)))]);
-  clearTimeout(timer);
+  return Promise.race([work, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }

@@ -189,7 +189,8 @@ async function runAll(io: CliIo, args: string[], o: RunFlags): Promise<number> {
       const redis = o.redis ? await RedisShards.open({ url: o.redis, shards: o.shards ? int(o.shards, '--shards', 1, 256) : 2 }) : undefined;
       const report = await runScenario(s.scenario, {
         runDir, events, workers, ...(o.bind ? { bind: o.bind.split(',').map((a) => a.trim()).filter(Boolean) } : {}), ...(redis ? { links: redis.links, group: redis, linksLabel: redis.label } : {}), signal: abort.signal, source: s.text, file: s.file, ...(o.whatIf ? { whatIf: true } : {}), ...(faults.length ? { faults } : {}), ...(stepTimeoutMs ? { stepTimeoutMs } : {}),
-      }).finally(() => redis?.close());
+      // Closing the queues is bounded too: a Redis that went away must not keep the run from ending.
+      }).finally(() => redis && Promise.race([redis.close(), new Promise((r) => setTimeout(r, 5000).unref())]));
       const files = await writeReports(runDir, report);
       ok &&= report.ok;
       if (o.json) printJson(io, { ...report, files });
