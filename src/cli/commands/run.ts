@@ -16,8 +16,8 @@ import { RedisShards } from '../../dist/index.js';
 import { availableParallelism } from 'node:os';
 
 /**
- * Below this many phones a run keeps them in its own process: starting a shard process costs
- * about 0.3 s, more than it saves on a small fleet (decision 029).
+ * Below this many phones a run keeps them in its own process, the easier one to debug; a small
+ * run gains little from shards (decision 029 gives the one measurement).
  */
 export const SHARD_THRESHOLD = 500;
 
