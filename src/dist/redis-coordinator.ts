@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { EmulatorError } from '../shared/errors.js';
 import { unwrap, type OkReply, type ShardGroup, type ShardLink } from './link.js';
 import type { ShardManifest, ShardProgress, ShardReply, ShardRequest, ShardSetup } from './protocol.js';
-import { barrierQueue, connectRedis, deleteRun, loadManifest, markRunOpen, SHARDS_QUEUE, shardQueue } from './redis-keys.js';
+import { barrierQueue, connectRedis, deleteRun, loadManifest, markRunOpen, RUN_ALIVE_SECONDS, SHARDS_QUEUE, shardQueue } from './redis-keys.js';
 
 /**
  * The coordinator's shards on Redis (decision 029): each shard is a job on `trustlab-shards`
@@ -27,6 +27,8 @@ export class RedisShards implements ShardGroup {
   #barrierEvents!: QueueEvents;
   #shardsQueue!: Queue;
   #closed: Promise<void> | undefined;
+  /** Renews the run's "open" mark while this coordinator lives. */
+  #alive: NodeJS.Timeout | undefined;
   /** Connections of our own for BullMQ's blocking readers: BullMQ leaves a connection it was given open, so close() ends them. */
   readonly #connections: Redis[] = [];
 
@@ -43,6 +45,8 @@ export class RedisShards implements ShardGroup {
     const redis = await connectRedis(o.url);
     const s = new RedisShards(redis, o);
     await markRunOpen(redis, s.run);
+    s.#alive = setInterval(() => void markRunOpen(redis, s.run).catch(() => undefined), (RUN_ALIVE_SECONDS * 1000) / 3);
+    s.#alive.unref();
     const connection = redis;
     s.#shardsQueue = new Queue(SHARDS_QUEUE, { connection });
     s.#flow = new FlowProducer({ connection });
@@ -80,6 +84,7 @@ export class RedisShards implements ShardGroup {
   /** Closes the shards (their workers let them go), the queues and the run's keys. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      clearInterval(this.#alive);
       await Promise.allSettled(this.links.map((l) => l.close()));
       await Promise.allSettled([this.#barrier.close(), this.#barrierEvents.close(), this.#flow.close()]);
       await Promise.allSettled([...this.links.map((l) => l.obliterate()), new Queue(barrierQueue(this.run), { connection: this.redis }).obliterate({ force: true })]);

@@ -92,9 +92,15 @@ export async function loadCheckpoint(redis: Redis, run: string, shard: number): 
   return { step, now, phones: Object.values(phones).map((p) => JSON.parse(p) as PackedPhone), blobs };
 }
 
-/** Marks the run as in progress: a worker takes a shard only of a run still open (not one whose coordinator has finished). */
+/**
+ * How long the run's "open" mark lives unless its coordinator renews it (every third of this):
+ * a worker whose coordinator died lets its shards go within this, rather than holding them.
+ */
+export const RUN_ALIVE_SECONDS = 60;
+
+/** Marks the run as in progress: a worker takes (and keeps) a shard only of a run still open. */
 export async function markRunOpen(redis: Redis, run: string): Promise<void> {
-  await redis.set(`trustlab:${run}:open`, '1', 'EX', RUN_TTL_SECONDS);
+  await redis.set(`trustlab:${run}:open`, '1', 'EX', RUN_ALIVE_SECONDS);
 }
 
 export async function isRunOpen(redis: Redis, run: string): Promise<boolean> {

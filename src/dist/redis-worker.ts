@@ -115,7 +115,10 @@ async function hostShard(job: Job<ShardJobData>, redis: Redis, o: WorkerOptions 
   commands.on('error', (e) => o.events.emit({ type: 'worker.error', message: e.message }));
   const stop = (): void => release('the worker is stopping');
   o.signal?.addEventListener('abort', stop, { once: true });
+  // A coordinator that died never sends close: its run's mark lapses, and the shard is let go.
+  const alive = setInterval(() => void isRunOpen(redis, run).then((open) => open || release('its coordinator went away (the run is no longer open)'), () => undefined), 15_000);
   const why = await released;
+  clearInterval(alive);
   o.signal?.removeEventListener('abort', stop);
   await commands.close().catch(() => undefined);
   connection.disconnect();
