@@ -85,6 +85,18 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * The bytes written, without a copy when the writer was sized exactly (an encoder that measured
+   * first); otherwise a copy as {@link finish}. The writer must not be used afterwards.
+   */
+  take(): Uint8Array {
+    const out = this.#len === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#len);
+    this.#buf = new Uint8Array(0);
+    this.#view = new DataView(this.#buf.buffer);
+    this.#len = 0;
+    return out;
+  }
+
   /** The bytes written so far, copied into an exactly-sized array. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#len);

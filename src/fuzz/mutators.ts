@@ -2,7 +2,7 @@ import { decodeTrustList, encodeTrustList, encodeTrustListWithOffsets, signedByt
 import { stripLeadingZeros, type CertificateInfo } from '../pki/index.js';
 import { sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { Rng } from './rng.js';
-import { flatHeader, joinFile, splitFile, type Element, type FileView } from './tlv-view.js';
+import { cloneElement, flatHeader, joinFile, splitFile, type Element, type FileView } from './tlv-view.js';
 
 /**
  * Mutators (issue 8): structure-aware ones on the element view (tlv-view.ts), semantic ones on
@@ -24,12 +24,24 @@ export interface MutationContext {
 export type Mutator = (input: Uint8Array, m: MutationContext) => Uint8Array | undefined;
 
 const viewOf = (b: Uint8Array, m: MutationContext): FileView | undefined => splitFile(b, m.kind);
+/**
+ * Decoded models of inputs, by identity: the corpus entries are picked again and again, and
+ * decoding one is a third of a semantic mutation (issue 17 §5). Each caller gets its own copy of
+ * the header, the record list and each record, which is all a mutator changes (it replaces
+ * fields and arrays, and never writes into a byte array it did not copy).
+ */
+const models = new WeakMap<Uint8Array, TrustList | null>();
 const modelOf = (b: Uint8Array): TrustList | undefined => {
-  try {
-    return decodeTrustList(b);
-  } catch {
-    return undefined;
+  let l = models.get(b);
+  if (l === undefined) {
+    try {
+      l = decodeTrustList(b);
+    } catch {
+      l = null;
+    }
+    models.set(b, l);
   }
+  return l ? { ...l, header: { ...l.header }, records: l.records.map((r) => ({ ...r })) } : undefined;
 };
 
 /** All elements a structural mutation may touch: header elements (with children) and record elements. */
@@ -58,7 +70,7 @@ const structural: Record<string, Mutator> = {
     const l = v && pickList(v, m);
     if (!v || !l?.length) return undefined;
     const i = m.rng.int(l.length);
-    l.splice(i, 0, structuredClone(l[i]!));
+    l.splice(i, 0, cloneElement(l[i]!));
     return joinFile(v);
   },
   'delete-element': (b, m) => {
@@ -189,7 +201,8 @@ const semanticMutators: Record<string, Mutator> = {
     if (!l.records.length) return false;
     dropLayout(l);
     const target = m.rng.chance(0.5) ? 40 : 64;
-    while (l.records.length < target) l.records.push(structuredClone(l.records[m.rng.int(l.records.length)]!));
+    // Shallow copies: nothing changes a record after this, and the encoder only reads its bytes.
+    while (l.records.length < target) l.records.push({ ...l.records[m.rng.int(l.records.length)]! });
     return true;
   }),
   /** A valid signature by a key nobody trusts, header naming the rogue signer. */

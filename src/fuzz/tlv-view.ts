@@ -34,6 +34,8 @@ export function splitFile(b: Uint8Array, kind: 'list' | 'sgn'): FileView | undef
       if (tag === 13) {
         into.push({ tag, value: new Uint8Array(0) });
         at += 1;
+        // Padding can be the header's last byte (the gigantic6 CTL): stop there as after any element.
+        if (headerLength > 0 && into === header && at >= headerLength) break;
         continue;
       }
       if (at + 3 > b.length) return false;
@@ -46,7 +48,7 @@ export function splitFile(b: Uint8Array, kind: 'list' | 'sgn'): FileView | undef
         continue;
       }
       if (at + len > b.length) return false;
-      into.push({ tag, value: b.slice(at, at + len) });
+      into.push({ tag, value: b.subarray(at, at + len) });
       if (tag === 2 && len === 2) headerLength = (b[at]! << 8) | b[at + 1]!;
       at += len;
       if (headerLength > 0 && into === header && at >= headerLength) break;
@@ -56,7 +58,7 @@ export function splitFile(b: Uint8Array, kind: 'list' | 'sgn'): FileView | undef
   if (!readHeader(b.length, header) || headerLength < 0 || headerLength > b.length) return undefined;
   at = headerLength;
   const records: Element[][] = [];
-  if (kind === 'sgn') return { header, records, tail: b.slice(at) };
+  if (kind === 'sgn') return { header, records, tail: b.subarray(at) };
   while (at < b.length) {
     if (b[at] !== 1 || at + 5 > b.length) break;
     const recLen = (b[at + 3]! << 8) | b[at + 4]!;
@@ -76,70 +78,46 @@ export function splitFile(b: Uint8Array, kind: 'list' | 'sgn'): FileView | undef
         ok = false;
         break;
       }
-      rec.push({ tag, value: b.slice(p + 3, p + 3 + len) });
+      rec.push({ tag, value: b.subarray(p + 3, p + 3 + len) });
       p += 3 + len;
     }
     if (!ok) break;
     records.push(rec);
     at = end;
   }
-  return { header, records, tail: b.slice(at) };
+  return { header, records, tail: b.subarray(at) };
 }
 
-/** A growable byte buffer (no argument-spreading of large arrays). */
-class Sink {
-  buf = new Uint8Array(1024);
-  length = 0;
-
-  #room(n: number): void {
-    if (this.length + n > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
-    }
-  }
-
-  push(bytes: Uint8Array): void {
-    this.#room(bytes.length);
-    this.buf.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
-  /** One byte, or a tag and a 16-bit length, without building an array for them. */
-  byte(v: number): void {
-    this.#room(1);
-    this.buf[this.length++] = v & 0xff;
-  }
-
-  tagLength(tag: number, len: number): void {
-    this.#room(3);
-    this.buf[this.length] = tag & 0xff;
-    this.buf[this.length + 1] = (len >> 8) & 0xff;
-    this.buf[this.length + 2] = len & 0xff;
-    this.length += 3;
-  }
-
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
+/**
+ * Element lengths, measured before writing so that a file is written once into an exactly-sized
+ * buffer (issue 17 §5: the nested growable buffers this replaces were a fifth of the fuzz loop).
+ */
+function sizeOf(els: readonly Element[]): number {
+  let n = 0;
+  for (const e of els) n += e.tag === 13 && !e.children && e.value.length === 0 ? 1 : 3 + (e.children ? sizeOf(e.children) : e.value.length);
+  return n;
 }
 
-function writeElements(els: Element[], out: Sink): void {
+/** Writes elements at `at`; returns the offset after them. */
+function writeElements(els: readonly Element[], out: Uint8Array, at: number): number {
   for (const e of els) {
     if (e.tag === 13 && !e.children && e.value.length === 0) {
-      out.byte(13);
+      out[at++] = 13;
       continue;
     }
-    let body: Uint8Array;
-    if (e.children) {
-      const inner = new Sink();
-      writeElements(e.children, inner);
-      body = inner.bytes();
-    } else body = e.value;
-    const len = e.lengthOverride ?? body.length;
-    out.tagLength(e.tag, len);
-    out.push(body);
+    const bodyLength = e.children ? sizeOf(e.children) : e.value.length;
+    const len = e.lengthOverride ?? bodyLength;
+    out[at] = e.tag & 0xff;
+    out[at + 1] = (len >> 8) & 0xff;
+    out[at + 2] = len & 0xff;
+    at += 3;
+    if (e.children) at = writeElements(e.children, out, at);
+    else {
+      out.set(e.value, at);
+      at += e.value.length;
+    }
   }
+  return at;
 }
 
 /**
@@ -148,34 +126,33 @@ function writeElements(els: Element[], out: Sink): void {
  * what the mutator did is what gets written.
  */
 export function joinFile(v: FileView, keepLengths = false): Uint8Array {
-  const records = new Sink();
-  for (const r of v.records) {
-    const body = new Sink();
-    writeElements(r.slice(1), body);
-    const first = r[0];
-    if (first && first.tag === 1 && !keepLengths && !first.lengthOverride) {
-      const total = 5 + body.length;
-      records.tagLength(1, 2);
-      records.byte(total >> 8);
-      records.byte(total);
-    } else if (first) writeElements([first], records);
-    records.push(body.bytes());
-  }
-  let header = new Sink();
-  writeElements(v.header, header);
   if (!keepLengths) {
     const hl = v.header.find((e) => e.tag === 2);
     if (hl && !hl.lengthOverride) {
-      hl.value = new Uint8Array([(header.length >> 8) & 0xff, header.length & 0xff]);
-      header = new Sink();
-      writeElements(v.header, header);
+      // Measured with the element's value as it stands (two bytes, unless a mutant's was not).
+      const length = sizeOf(v.header);
+      hl.value = new Uint8Array([(length >> 8) & 0xff, length & 0xff]);
     }
   }
-  const out = new Sink();
-  out.push(header.bytes());
-  out.push(records.bytes());
-  out.push(v.tail);
-  return out.bytes();
+  const recomputed = (r: readonly Element[]): boolean => r[0]?.tag === 1 && !keepLengths && !r[0].lengthOverride;
+  let total = sizeOf(v.header) + v.tail.length;
+  for (const r of v.records) total += recomputed(r) ? 5 + sizeOf(r.slice(1)) : sizeOf(r);
+  const out = new Uint8Array(total);
+  let at = writeElements(v.header, out, 0);
+  for (const r of v.records) {
+    if (recomputed(r)) {
+      const length = 5 + sizeOf(r.slice(1));
+      out.set([1, 0, 2, (length >> 8) & 0xff, length & 0xff], at);
+      at = writeElements(r.slice(1), out, at + 5);
+    } else at = writeElements(r, out, at);
+  }
+  out.set(v.tail, at);
+  return out;
+}
+
+/** A copy of an element that a mutator may change (values are shared: mutators replace them, never write into them). */
+export function cloneElement(e: Element): Element {
+  return { tag: e.tag, value: e.value, ...(e.children ? { children: e.children.map(cloneElement) } : {}), ...(e.lengthOverride !== undefined ? { lengthOverride: e.lengthOverride } : {}) };
 }
 
 /** Every header element, containers' children included, in order. */
