@@ -4,10 +4,11 @@ import { EmulatorError, type ErrorCode } from '../shared/errors.js';
  * Exit codes of every `trustlab` command (README "Exit codes"):
  * 0 success; 1 a negative outcome (signature invalid, signer not trusted, expectation failed);
  * 2 malformed or unusable input (the error code is printed); 64 usage error; 66 an input file
- * does not exist; 70 internal error (a bug: please report it); 130 interrupted by Ctrl-C or SIGTERM
+ * does not exist; 70 internal error (a bug: please report it); 74 standard output cannot be written
+ * (bin/trustlab.js; a closed pipe is 0, as the reader asked for no more); 130 interrupted by Ctrl-C or SIGTERM
  * (the shell's 128 + SIGINT).
  */
-export const EXIT = { OK: 0, NEGATIVE: 1, BAD_INPUT: 2, USAGE: 64, NO_INPUT: 66, INTERNAL: 70, INTERRUPTED: 130 } as const;
+export const EXIT = { OK: 0, NEGATIVE: 1, BAD_INPUT: 2, USAGE: 64, NO_INPUT: 66, INTERNAL: 70, IO_ERROR: 74, INTERRUPTED: 130 } as const;
 
 export function exitCodeFor(err: unknown): number {
   if (!(err instanceof EmulatorError)) return EXIT.INTERNAL;
