@@ -67,6 +67,21 @@ describe('trustlab run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Predicted outcome by population:');
     expect(r.stdout).toMatch(/phones\s+12\.5\s+8861\s+factory-fresh\s+3\s+3/);
+    // It checked nothing, so it did not pass (issue 18): the verdict says it is a prediction.
+    expect(r.stdout).toContain('cli run (what-if) — PREDICTED (what-if: expectations were not checked');
+    expect(r.stdout).not.toContain('PASSED');
+  }, 120_000);
+
+  it('says NO EXPECTATIONS, not PASSED, for a run of a scenario that checks nothing', async () => {
+    const lab = mkdtempSync(join(tmpdir(), 'lab-'));
+    const r = await trustlab(['run', scenarioFile(small('registered').replace(/  - expect:[\s\S]*$/, '')), '--lab', lab, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { ok: boolean; verdict: string; expectations: unknown[]; files: { html: string } };
+    expect(report.expectations).toHaveLength(0);
+    expect(report.verdict).toBe('NO EXPECTATIONS');
+    expect(readFileSync(report.files.html, 'utf8')).toContain('>NO EXPECTATIONS</span>');
+    const text = await trustlab(['report', join(report.files.html, '..')]);
+    expect(text.stdout).toContain('cli run — NO EXPECTATIONS (the run completed, but the scenario checks nothing');
   }, 120_000);
 
   it('lists the built-in scenarios and runs one by name', async () => {

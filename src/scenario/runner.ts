@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { verdictOf, type Verdict } from './report/verdict.js';
 import { join } from 'node:path';
 import { EmulatorError, isEmulatorError } from '../shared/errors.js';
 import { EventBus } from '../shared/events.js';
@@ -118,6 +119,8 @@ export interface RunReport {
   finishedAt: string;
   durationMs: number;
   ok: boolean;
+  /** PASSED, FAILED, ERROR, PREDICTED (what-if) or NO EXPECTATIONS (report/verdict.ts); absent in reports written before it. */
+  verdict?: Verdict;
   error?: string;
   /** What went wrong while closing the run (a server that did not close in time, a lab that could not be saved). */
   warnings?: string[];
@@ -245,6 +248,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     finishedAt: new Date().toISOString(),
     durationMs: Date.now() - started,
     ok: !error && expectations.every((e) => e.ok),
+    verdict: verdictOf({ ok: !error && expectations.every((e) => e.ok), ...(error ? { error } : {}), whatIf: Boolean(o.whatIf), expectations }),
     ...(error ? { error } : {}),
     ...(warnings.length ? { warnings } : {}),
     execution: { shards: links.length, where, ...(notes.length ? { notes } : {}) },

@@ -1,4 +1,5 @@
 import type { SettledState } from '../../../phones/index.js';
+import { VERDICT_MEANING, verdictOf } from './verdict.js';
 import type { RunReport, StateTally } from '../runner.js';
 import { statesIn } from './text.js';
 
@@ -78,7 +79,8 @@ function phonesSection(r: RunReport): string {
 }
 
 export function htmlReport(r: RunReport): string {
-  const status = r.ok ? 'PASSED' : r.error ? 'ERROR' : 'FAILED';
+  const verdict = verdictOf(r);
+  const status = verdict.replace(' ', '-');
   const failed = r.expectations.filter((e) => !e.ok).length;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -86,7 +88,7 @@ export function htmlReport(r: RunReport): string {
 <style>
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
 header{padding:16px 24px;background:#263238;color:#fff}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#cfd8dc}
-.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;margin-left:8px}.PASSED{background:#2e7d32}.FAILED,.ERROR{background:#c62828}
+.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;margin-left:8px}.PASSED{background:#2e7d32}.FAILED,.ERROR{background:#c62828}.PREDICTED,.NO-EXPECTATIONS{background:#546e7a}
 main{display:grid;grid-template-columns:minmax(0,1fr) 420px;gap:24px;padding:24px}
 section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:16px;margin-bottom:24px;overflow:auto}
 h2{font-size:16px;margin:0 0 12px}table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:6px 8px;text-align:left;vertical-align:top}
@@ -96,7 +98,7 @@ details.phone{border-bottom:1px solid #eee;padding:4px 0}details.phone ol{margin
 @media (max-width:1100px){main{grid-template-columns:1fr}}
 </style></head>
 <body>
-<header><h1>${esc(r.scenario.name)}<span class="badge ${status}">${status}</span></h1>
+<header><h1>${esc(r.scenario.name)}<span class="badge ${status}" title="${esc(VERDICT_MEANING[verdict])}">${verdict}</span></h1>
 <p>${esc(r.scenario.description ?? '')}${r.scenario.source ? ` · ${esc(r.scenario.source)}` : ''} · seed ${esc(r.scenario.seed)} · ${r.phones.length} phones · ${r.expectations.length} expectations${failed ? `, ${failed} failed` : ''} · ${(r.durationMs / 1000).toFixed(1)} s · ${esc(r.startedAt)}${r.whatIf ? ' · what-if' : ''}</p></header>
 <main>
 <div>

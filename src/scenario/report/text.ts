@@ -1,4 +1,5 @@
 import type { SettledState } from '../../../phones/index.js';
+import { VERDICT_MEANING, verdictOf } from './verdict.js';
 import type { ExpectationResult } from '../expectations.js';
 import type { PopulationRow, RunReport, StateTally, StepRecord } from '../runner.js';
 
@@ -63,10 +64,16 @@ export function populationTable(rows: PopulationRow[]): string {
   return table(['fleet', 'release', 'model', 'prior state', 'phones', ...states], rows.map((r) => [r.fleet, r.release, r.model, r.initial, String(r.total), ...states.map((s) => String(r.states[s] ?? 0))]), (i) => i >= 4);
 }
 
+/** The verdict, with what it means when it is not a plain pass or fail. */
+function verdictLine(r: RunReport): string {
+  const v = verdictOf(r);
+  return v === 'PREDICTED' || v === 'NO EXPECTATIONS' ? `${v} (${VERDICT_MEANING[v]})` : v;
+}
+
 /** The whole summary `trustlab run` and `trustlab report` print. */
 export function summaryText(r: RunReport): string {
   const parts = [
-    `${r.scenario.name}${r.whatIf ? ' (what-if)' : ''} — ${r.ok ? 'PASSED' : r.error ? 'ERROR' : 'FAILED'} in ${(r.durationMs / 1000).toFixed(1)} s`,
+    `${r.scenario.name}${r.whatIf ? ' (what-if)' : ''} — ${verdictLine(r)} in ${(r.durationMs / 1000).toFixed(1)} s`,
     '',
     'Phones by state after each step:',
     stepTable(r.steps),
