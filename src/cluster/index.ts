@@ -30,6 +30,7 @@ export type { GenerateArgs } from './ops/generate.js';
 export type { CsrArgs } from './ops/csr.js';
 export { revocationOf, revocationActiveOn } from './ops/revocation.js';
 export { certMonitorOf, CERT_MONITOR_SERVICE } from './ops/monitor.js';
+export { CUCM_SERVICE_NAME, NETWORK_SERVICE_NAME, clusterServiceOf, networkServiceOf, type NetworkServiceId } from './service-names.js';
 export { identityOf, publisherOf } from './identity.js';
 export { certOf, keyOf } from './certs.js';
 export { withLabLock, LAB_LOCK_FILE, DEFAULT_LOCK_TIMEOUT_MS, type LockHolder, type LabLockOptions } from './lab-lock.js';

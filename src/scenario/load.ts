@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { clusterServiceOf, networkServiceOf } from '../cluster/index.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { EmulatorError } from '../shared/errors.js';
@@ -117,10 +118,22 @@ function checkStep(step: Record<string, unknown>, path: string, locate: (path: s
   }
   const action = actions[0]!;
   if (!STEP_NAMES.includes(action)) return locate(`${path}/${action}`, `unknown step "${action}"`, suggestion(action, STEP_NAMES), true);
+  canonicalService(action, step[action]);
   const v = stepValidator(action);
   if (!v(step[action] ?? null)) {
     for (const e of distinct(v.errors)) locate(`${path}/${action}${pathOf(e)}`, `${action}: ${describe(e)}`, hintOf(e), e.keyword === 'additionalProperties');
   }
+}
+
+/**
+ * Service names are accepted in any spelling and case ("TFTP", "tftp", "Cisco TFTP") and
+ * canonicalised before validation (issue 18), so `restart` and `stop` agree on what a service is.
+ */
+function canonicalService(action: string, args: unknown): void {
+  if (!args || typeof args !== 'object' || typeof (args as { service?: unknown }).service !== 'string') return;
+  const a = args as { service: string };
+  const id = action === 'restart' ? clusterServiceOf(a.service) : action === 'stop' || action === 'start' ? networkServiceOf(a.service) : undefined;
+  if (id) a.service = id;
 }
 
 /** Names used in steps and fleets must exist: clusters, fleets, nodes. */

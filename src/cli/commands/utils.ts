@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CERT_MONITOR_SERVICE, SERVICES, type ServiceName } from '../../cluster/index.js';
+import { CERT_MONITOR_SERVICE, SERVICES, clusterServiceOf, type ServiceName } from '../../cluster/index.js';
 import { readFileBytes } from '../../shared/fs.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { act, type CliContext } from '../context.js';
@@ -76,7 +76,7 @@ export function registerUtils(program: Command, ctx: CliContext): void {
           printResult(io, await cluster.controlCertMonitor('restart'), o.json);
           return EXIT.OK;
         }
-        const s = SERVICES.find((x) => x.toLowerCase() === name.toLowerCase().replace(/^cisco\s+/, ''));
+        const s = clusterServiceOf(name);
         if (!s) throw new EmulatorError('USAGE', `unknown service "${name}"; use ${SERVICES.join(', ')} or "${CERT_MONITOR_SERVICE}"`);
         printResult(io, await cluster.restartService(s as ServiceName, o.node), o.json);
         return EXIT.OK;

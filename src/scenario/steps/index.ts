@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import { CUCM_SERVICE_NAME, NETWORK_SERVICE_NAME } from '../../cluster/index.js';
 import { EmulatorError, isEmulatorError } from '../../shared/errors.js';
 import type { ScenarioContext } from '../context.js';
 import { CLUSTER_STEPS } from './cluster.js';
@@ -41,9 +42,15 @@ export function stepTitle(step: Step): string {
   if (!args) return action;
   const a = args as Record<string, unknown>;
   const parts = ['cluster', 'fleet', 'purpose', 'service', 'node', 'store', 'action', 'name', 'value', 'to', 'which', 'count', 'fraction', 'within']
-    .filter((k) => a[k] !== undefined).map((k) => String(a[k]));
+    .filter((k) => a[k] !== undefined).map((k) => (k === 'service' ? serviceLabel(action, String(a[k])) : String(a[k])));
   if (a['from']) parts.push(`from ${Object.values(a['from'] as object).join('/')}`);
   return `${action} ${parts.join(' ')}`.trim();
+}
+
+/** CUCM's name for a step's service ("restart A Cisco TFTP"). */
+function serviceLabel(action: string, id: string): string {
+  if (action === 'restart') return (CUCM_SERVICE_NAME as Record<string, string>)[id] ?? id;
+  return (NETWORK_SERVICE_NAME as Record<string, string>)[id] ?? id;
 }
 
 /** Runs one (non-expect) step; a refused operation with the expected code counts as success. */

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { BULK_TYPES, PURPOSES, SERVICES, TRUST_STORES } from '../../cluster/index.js';
+import { BULK_TYPES, NETWORK_SERVICE_NAME, PURPOSES, SERVICES, TRUST_STORES, type NetworkServiceId } from '../../cluster/index.js';
 import { TAMPERINGS } from '../tamper.js';
 
 /**
@@ -35,11 +35,11 @@ export const NodeName = ref('node', 'a node of that cluster (its hostname)');
 export const FleetName = ref('fleet', 'a fleet of this scenario');
 export const Purpose = Enum(PURPOSES, 'an identity certificate purpose (the CUCM certificate name)');
 export const Store = Enum(TRUST_STORES, 'a trust store');
-export const Service = Enum(SERVICES, 'a CUCM service');
+export const Service = Enum(SERVICES, 'a CUCM service (any spelling is accepted, in any case: "TFTP", "Cisco TFTP", "Cisco Trust Verification Service"…)');
 export const BulkType = Enum(BULK_TYPES);
 export const Profile = Enum(['non-secure', 'authenticated', 'encrypted'] as const, 'the phone security profile\'s device security mode (TLS-1)');
 export const Tamper = Enum([...TAMPERINGS, 'none'] as const, 'how the served file is spoiled; none serves the model\'s file again');
-export const NetworkService = Enum(['tftp', 'tvs', 'sip', 'capf', 'http', 'https', 'all'] as const, 'which of the node\'s network services');
+export const NetworkService = Enum(Object.keys(NETWORK_SERVICE_NAME) as NetworkServiceId[], 'which of the node\'s network services (any spelling of its CUCM service is accepted: "Cisco TFTP", "TFTP"…)');
 export const Duration = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(ms|s|m|h|d|y)$', format: 'trustlab-duration', maxLength: 32, description: 'a duration: a number and ms, s, m, h, d or y, at most 100y', examples: ['30s', '24h', '5y'] });
 export const CountOrAll = Type.Union([Type.Integer({ minimum: 0 }), Enum(['all', 'none'] as const)], { description: 'how many: a number, "all" or "none"' });
 export const Empty = Type.Union([Type.Null(), Obj({})]);
