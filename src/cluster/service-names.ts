@@ -32,7 +32,6 @@ const EXTRA: Readonly<Record<string, string>> = {
   'trust verification service': 'TVS',
   'certificate authority proxy function': 'CAPF',
   tomcat: 'https',
-  'cisco tomcat': 'https',
 };
 
 const key = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, ' ');

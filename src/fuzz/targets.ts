@@ -56,16 +56,16 @@ const ROLE = names('role');
 function listFeatures(l: TrustList): string[] {
   const out: string[] = [];
   const seen = new Uint8Array(768);
-  const mark = (slot: number, name: () => string): void => {
+  const mark = (slot: number, name: string): void => {
     if (seen[slot]) return;
     seen[slot] = 1;
-    out.push(name());
+    out.push(name);
   };
-  for (const t of l.layout?.header.order ?? []) mark(t, () => HEADER_TAG[t]!);
-  for (const r of l.layout?.records ?? []) for (const t of r.order) mark(256 + t, () => RECORD_TAG[t]!);
+  for (const t of l.layout?.header.order ?? []) mark(t, HEADER_TAG[t]!);
+  for (const r of l.layout?.records ?? []) for (const t of r.order) mark(256 + t, RECORD_TAG[t]!);
   let big: Set<number> | undefined;
   for (const r of l.records) {
-    if (r.role < 256) mark(512 + r.role, () => ROLE[r.role]!);
+    if (r.role < 256) mark(512 + r.role, ROLE[r.role]!);
     else if (!(big ??= new Set()).has(r.role)) {
       big.add(r.role);
       out.push(`role${r.role}`);

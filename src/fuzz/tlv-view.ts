@@ -92,15 +92,19 @@ export function splitFile(b: Uint8Array, kind: 'list' | 'sgn'): FileView | undef
  * Element lengths, measured before writing so that a file is written once into an exactly-sized
  * buffer (issue 17 §5: the nested growable buffers this replaces were a fifth of the fuzz loop).
  */
-function sizeOf(els: readonly Element[]): number {
+function sizeOf(els: readonly Element[], from = 0): number {
   let n = 0;
-  for (const e of els) n += e.tag === 13 && !e.children && e.value.length === 0 ? 1 : 3 + (e.children ? sizeOf(e.children) : e.value.length);
+  for (let i = from; i < els.length; i++) {
+    const e = els[i]!;
+    n += e.tag === 13 && !e.children && e.value.length === 0 ? 1 : 3 + (e.children ? sizeOf(e.children) : e.value.length);
+  }
   return n;
 }
 
-/** Writes elements at `at`; returns the offset after them. */
-function writeElements(els: readonly Element[], out: Uint8Array, at: number): number {
-  for (const e of els) {
+/** Writes elements (from index `from`) at `at`; returns the offset after them. */
+function writeElements(els: readonly Element[], out: Uint8Array, at: number, from = 0): number {
+  for (let i = from; i < els.length; i++) {
+    const e = els[i]!;
     if (e.tag === 13 && !e.children && e.value.length === 0) {
       out[at++] = 13;
       continue;
@@ -135,17 +139,24 @@ export function joinFile(v: FileView, keepLengths = false): Uint8Array {
     }
   }
   const recomputed = (r: readonly Element[]): boolean => r[0]?.tag === 1 && !keepLengths && !r[0].lengthOverride;
-  let total = sizeOf(v.header) + v.tail.length;
-  for (const r of v.records) total += recomputed(r) ? 5 + sizeOf(r.slice(1)) : sizeOf(r);
-  const out = new Uint8Array(total);
+  // Each record measured once: its body after tag 1 when that length is recomputed, else all of it.
+  const sizes = v.records.map((r) => (recomputed(r) ? 5 + sizeOf(r, 1) : sizeOf(r)));
+  const headerSize = sizeOf(v.header);
+  const out = new Uint8Array(headerSize + sizes.reduce((a, n) => a + n, 0) + v.tail.length);
   let at = writeElements(v.header, out, 0);
-  for (const r of v.records) {
-    if (recomputed(r)) {
-      const length = 5 + sizeOf(r.slice(1));
-      out.set([1, 0, 2, (length >> 8) & 0xff, length & 0xff], at);
-      at = writeElements(r.slice(1), out, at + 5);
-    } else at = writeElements(r, out, at);
-  }
+  v.records.forEach((r, i) => {
+    if (!recomputed(r)) {
+      at = writeElements(r, out, at);
+      return;
+    }
+    const length = sizes[i]!;
+    out[at] = 1;
+    out[at + 1] = 0;
+    out[at + 2] = 2;
+    out[at + 3] = (length >> 8) & 0xff;
+    out[at + 4] = length & 0xff;
+    at = writeElements(r, out, at + 5, 1);
+  });
   out.set(v.tail, at);
   return out;
 }
