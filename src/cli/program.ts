@@ -14,6 +14,8 @@ import { registerRun } from './commands/run.js';
 import { registerFuzz } from './commands/fuzz.js';
 import { registerPhone } from './commands/phone.js';
 import { registerWorker } from './commands/worker.js';
+import { registerAdmin } from './commands/admin.js';
+import { ADMIN_COMMANDS, usageOf } from '../cluster/index.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { setDebug, type CliIo } from './io.js';
@@ -48,6 +50,8 @@ export function createProgram(ctx: CliContext): Command {
   registerFuzz(program, ctx);
   registerPhone(program, ctx);
   registerWorker(program, ctx);
+  registerAdmin(program, ctx);
+  nameCliTwins(program);
   for (const cmd of allCommands(program)) {
     cmd
       .exitOverride()
@@ -55,6 +59,25 @@ export function createProgram(ctx: CliContext): Command {
       .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
   }
   return program;
+}
+
+/** The subcommand path a CLI twin names: `trustlab show cert list own|trust` → `show cert list`. */
+export function twinPath(twin: string): string {
+  const words = twin.split(/\s+/).slice(1);
+  const n = words.findIndex((w) => !/^[a-z][a-z0-9-]*$/.test(w) || w.includes('|'));
+  return words.slice(0, n < 0 ? words.length : n).join(' ');
+}
+
+/** Each subcommand with an `admin:` twin says so in its --help (issue 18: "each names its CLI equivalent"). */
+function nameCliTwins(program: Command): void {
+  const byPath = new Map<string, string[]>();
+  for (const c of ADMIN_COMMANDS) if (c.twin) byPath.set(twinPath(c.twin), [...(byPath.get(twinPath(c.twin)) ?? []), usageOf(c)]);
+  const walk = (cmd: Command, path: string[]): void => {
+    const lines = byPath.get(path.join(' '));
+    if (lines) cmd.addHelpText('after', `\nCUCM CLI equivalent (trustlab admin -c "…"):\n${lines.map((l) => `  admin:${l}`).join('\n')}\n`);
+    for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(program, []);
 }
 
 function allCommands(c: Command): Command[] {

@@ -23,6 +23,7 @@ import { deleteTrust, uploadTrust, type DeleteTrustArgs, type UploadTrustArgs } 
 import { uploadIdentity, type UploadIdentityArgs } from './ops/upload-identity.js';
 import { tvsVerdict, type TvsVerdict } from './tvs.js';
 import { certOf } from './certs.js';
+import { recordPendingRestarts } from './pending.js';
 import { PHONE_ITL_SIZE_LIMIT } from '../trustlist/index.js';
 
 /** Published on {@link Cluster.bus} after every committed operation. */
@@ -79,6 +80,7 @@ export class Cluster {
       draft.rev = latest.rev + 1;
       const events = await op(draft, this.#ctx);
       events.push(...this.#sizeWarnings(draft));
+      recordPendingRestarts(draft, operation, events);
       return { next: draft, value: { events, warnings: events.filter((e): e is Extract<ClusterEvent, { type: 'warning' }> => e.type === 'warning').map((e) => e.message) } };
     };
     const run = async (): Promise<OpResult> => {
@@ -114,11 +116,11 @@ export class Cluster {
   // ── Operations (chapter procedures; see ops/) ──────────────────────────────────────────────
 
   generate(a: GenerateArgs): Promise<OpResult> {
-    return this.apply(`generate ${a.purpose}`, (s, c) => generateSelfSigned(s, c, a));
+    return this.apply(`generate ${a.purpose} on ${a.node}`, (s, c) => generateSelfSigned(s, c, a));
   }
 
   regenerate(purpose: Purpose, node: string): Promise<OpResult> {
-    return this.apply(`regenerate ${purpose}`, (s, c) => regenerate(s, c, { purpose, node }));
+    return this.apply(`regenerate ${purpose} on ${node}`, (s, c) => regenerate(s, c, { purpose, node }));
   }
 
   csr(a: CsrArgs): Promise<OpResult> {

@@ -94,6 +94,7 @@ export function restartServices(state: ClusterState, service: ServiceName, nodes
     }
     s.startedRev = state.rev;
     s.loaded = {};
+    delete s.pending;
     if (service === 'CallManager') {
       for (const p of ['CallManager', 'CallManager-ECDSA'] as const) {
         const id = identityOf(state, p, hostname);

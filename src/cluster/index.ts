@@ -32,5 +32,7 @@ export { revocationOf, revocationActiveOn } from './ops/revocation.js';
 export { certMonitorOf, CERT_MONITOR_SERVICE } from './ops/monitor.js';
 export { CUCM_SERVICE_NAME, NETWORK_SERVICE_NAME, clusterServiceOf, networkServiceOf, type NetworkServiceId } from './service-names.js';
 export { identityOf, publisherOf } from './identity.js';
+export { pendingRestarts } from './pending.js';
 export { certOf, keyOf } from './certs.js';
 export { withLabLock, LAB_LOCK_FILE, DEFAULT_LOCK_TIMEOUT_MS, type LockHolder, type LabLockOptions } from './lab-lock.js';
+export { ADMIN_COMMANDS, runAdminLine, usageOf, parseLine, ADMIN_NOTE, UNSUCCESSFUL, type AdminCommand, type AdminOutcome, type AdminSession, type AdminTerminal } from './admin/index.js';

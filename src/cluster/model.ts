@@ -211,6 +211,17 @@ export interface ServiceState {
   startedRev: number;
   /** Identity certificates the service presents, as loaded at (re)start (PEM, by purpose). */
   loaded: Partial<Record<Purpose, { certPem: string; keyPem: string }>>;
+  /** Restarts owed since the last (re)start, with the operation that asked for each (pending.ts). */
+  pending?: PendingRestart[];
+}
+
+/** A restart the administrator still owes a service, and why (CUCM's "restart the … service" notice). */
+export interface PendingRestart {
+  /** The operation that required it, as the cluster's log names it ("regenerate CallManager on pub"). */
+  operation: string;
+  reason: string;
+  /** Model revision of that operation. */
+  rev: number;
 }
 
 export type SecurityProfile = 'non-secure' | 'authenticated' | 'encrypted';

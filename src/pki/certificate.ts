@@ -42,6 +42,8 @@ export interface CertificateInfo {
   extensions: CertificateExtensions;
   /** Signature hash (`SHA-1`, `SHA-256`, …) from the signature algorithm OID, or the OID. */
   signatureHash: string;
+  /** The signature algorithm's OID (`1.2.840.113549.1.1.11` is sha256WithRSAEncryption). */
+  signatureOid: string;
 }
 
 const PEM_RE = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
@@ -110,6 +112,7 @@ export function parseCertificate(input: Uint8Array | string): CertificateInfo {
     selfSigned: node.subject === node.issuer && safeVerify(node),
     extensions: parseExtensions(tbs.extensions),
     signatureHash: SIG_HASH[asn.signatureAlgorithm.algorithm] ?? asn.signatureAlgorithm.algorithm,
+    signatureOid: asn.signatureAlgorithm.algorithm,
   };
 }
 

@@ -4,7 +4,8 @@
  */
 export type { Scenario, Step, Expectation, ClusterSpec, FleetSpecYaml, PhoneSelector, CertRef } from './types.js';
 export { SCENARIO_SCHEMA, STEP_ARGS, STEP_NAMES, publishedSchema } from './schema.js';
-export { loadScenario, parseScenario, checkScenario, formatProblem, suggestion, MAX_SCENARIO_BYTES, type ScenarioProblem } from './load.js';
+export { suggestion } from '../shared/suggest.js';
+export { loadScenario, parseScenario, checkScenario, formatProblem, MAX_SCENARIO_BYTES, type ScenarioProblem } from './load.js';
 export { runScenario, defaultStepTimeoutMs, type FaultPlan, type RunOptions, type RunReport, type RunEvent, type StepRecord, type PopulationRow, type StateTally } from './runner.js';
 export { checkExpectation, type ExpectationResult } from './expectations.js';
 export { stepTitle, durationMs } from './steps/index.js';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { clusterServiceOf, networkServiceOf } from '../cluster/index.js';
+import { ADMIN_COMMANDS, clusterServiceOf, networkServiceOf, parseLine, usageOf } from '../cluster/index.js';
+import { suggestion } from '../shared/suggest.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { EmulatorError } from '../shared/errors.js';
@@ -162,7 +163,19 @@ function checkReferences(s: Scenario, locate: (path: string, message: string, hi
     const [action, raw] = Object.entries(step).find(([k]) => k !== 'name' && k !== 'expect-error')!;
     walkRefs(STEP_ARGS[action] as unknown as SchemaNode, raw, `/steps/${i}/${action}`, undefined, check);
     if (action === 'expect') (raw as Expectation[]).forEach((e, j) => checkExpectationShape(e, `/steps/${i}/expect/${j}`, locate));
+    if (action === 'cli') checkCliLine(raw, `/steps/${i}/cli`, locate);
   });
+}
+
+/** A `cli:` line must be an emulated command with the right parameters, found before anything runs. */
+function checkCliLine(raw: unknown, path: string, locate: (path: string, message: string, hint?: string) => void): void {
+  const line = typeof raw === 'string' ? raw : (raw as { line?: unknown } | null)?.line;
+  if (typeof line !== 'string') return;
+  const at = typeof raw === 'string' ? path : `${path}/line`;
+  const p = parseLine(line, ADMIN_COMMANDS);
+  if (p.kind === 'empty') locate(at, 'cli: the line is empty');
+  if (p.kind === 'unknown') locate(at, `cli: "${line}" is not an emulated CUCM CLI command`, p.nearest ? `did you mean "${usageOf(p.nearest)}"? (\`trustlab admin --help\` lists them)` : undefined);
+  if (p.kind === 'syntax') locate(at, `cli: ${p.message}`, `usage: ${usageOf(p.command)}`);
 }
 
 /** An expectation makes exactly one kind of check; `when` looks back only for the kinds that keep a history. */
@@ -254,31 +267,6 @@ function hintOf(e: ErrorObject): string | undefined {
   if ((e.keyword === 'pattern' || e.keyword === 'format') && e.instancePath.endsWith('advance')) return 'e.g. "24h", "30m", "5y"';
   if (e.keyword === 'pattern' && e.instancePath.endsWith('/name')) return 'use letters, digits, - and _ (fleet names may also use .)';
   return undefined;
-}
-
-/** "did you mean X?" for the closest name within an edit distance of 3, else the list. */
-export function suggestion(word: string, names: readonly string[]): string | undefined {
-  let best: { n: string; d: number } | undefined;
-  for (const n of names) {
-    const d = distance(word.toLowerCase(), n.toLowerCase());
-    if (!best || d < best.d) best = { n, d };
-  }
-  if (best && best.d <= Math.max(1, Math.min(3, Math.floor(best.n.length / 2)))) return `did you mean "${best.n}"?`;
-  return names.length ? `expected one of: ${names.join(', ')}` : undefined;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** The source offset of the value (or key) at a JSON path, or of its nearest existing parent. */

@@ -122,7 +122,8 @@ export type OperationErrorCode =
   | 'CA_ALREADY_REVOKED'
   | 'SHARD_LOST'
   | 'SHARD_FAILED'
-  | 'REDIS_UNAVAILABLE';
+  | 'REDIS_UNAVAILABLE'
+  | 'ADMIN_NOT_EMULATED';
 
 export type ErrorCode = DecodeErrorCode | OperationErrorCode;
 

@@ -1,4 +1,5 @@
 import { toColonHex } from '../bytes/index.js';
+import { javaDate } from '../shared/java-date.js';
 import { ipv4String } from './build.js';
 import { containerLengthsOf } from './header.js';
 import type { RecordLayout, TrustList, TrustListRecord } from './model.js';
@@ -107,7 +108,7 @@ export function renderShowItl(list: TrustList, summary: TrustListSummary): strin
     `${summary.sha1}(SHA1)`,
     '',
     `Length of ${kind} file: ${summary.size}`,
-    `The ${kind} File was last modified on ${summary.timestamp}`,
+    `The ${kind} File was last modified on ${javaDate(new Date(summary.timestamp))}`,
     '',
     `Parse ${kind} File`,
     '----------------',

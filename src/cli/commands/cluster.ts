@@ -5,7 +5,7 @@ import { act, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, reportError } from '../io.js';
 import { labDir, openCluster, withLabOptions, type LabFlags } from '../lab-options.js';
-import { certOf } from '../../cluster/index.js';
+import { certOf, CUCM_SERVICE_NAME, pendingRestarts } from '../../cluster/index.js';
 
 /** `trustlab cluster init|show|list`: create a modelled CUCM cluster in a lab and look at it. */
 export function registerCluster(program: Command, ctx: CliContext): void {
@@ -94,6 +94,7 @@ function summary(s: import('../../cluster/index.js').ClusterState) {
     devices: s.devices.length,
     ctl: s.tftp.ctl !== null,
     pinnedResetItl: Object.keys(s.tftp.itlOverrides),
+    pendingRestarts: pendingRestarts(s).map((p) => ({ node: p.node, service: CUCM_SERVICE_NAME[p.service], operation: p.operation, reason: p.reason })),
   };
 }
 
@@ -103,6 +104,10 @@ function printSummary(io: CliContext['io'], s: ClusterSummary): void {
   io.out(table(['NODE', 'ROLE', 'ADDRESS', 'SERVICES'], s.nodes.map((n) => [n.fqdn, n.role, n.ipv4, n.services.join(' ')])));
   io.out('\n');
   io.out(table(['PURPOSE', 'NODES', 'SIGNED', 'KEY', 'EXPIRES', 'SUBJECT'], s.identities.map((i) => [i.purpose, i.nodes.join(','), i.signedBy, i.key, i.notAfter.slice(0, 10), i.subject])));
+  if (s.pendingRestarts.length) {
+    io.out('\nrestarts pending (a restart of the service on that node clears them):\n');
+    io.out(table(['NODE', 'SERVICE', 'CAUSED BY', 'WHY'], s.pendingRestarts.map((p) => [p.node, p.service, p.operation, p.reason])));
+  }
   if (s.pendingCsrs.length) io.out(`\npending CSRs: ${s.pendingCsrs.map((c) => `${c.purpose}@${c.node}`).join(', ')}\n`);
   io.out(`\n${s.devices} devices provisioned; CTL file ${s.ctl ? 'present' : 'absent'}\n`);
 }

@@ -166,6 +166,11 @@ export class ClusterServers {
     return m;
   }
 
+  /** True while the node's service is listening (`utils service list` shows it STARTED). */
+  isRunning(node: string, service: ClusterServiceName): boolean {
+    return this.#running.some((r) => r.node === node && r.service === service);
+  }
+
   /** Stops one service (or all) of a node, as `utils service stop` or a node going down would. */
   async stop(node: string, service?: ClusterServiceName): Promise<void> {
     const hit = this.#running.filter((r) => r.node === node && (!service || r.service === service));

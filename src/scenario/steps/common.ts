@@ -1,4 +1,4 @@
-import { describeClusterEvent, type OpResult } from '../../cluster/index.js';
+import { describeClusterEvent, type ClusterEvent, type OpResult } from '../../cluster/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import type { PhoneMirror } from '../../dist/index.js';
 import type { ScenarioContext } from '../context.js';
@@ -13,9 +13,12 @@ export const describeOp = (cluster: string, r: OpResult): string[] => r.events.m
  * registered to it (REG-1). What is left to the administrator stays a line that says so.
  */
 export async function applyOp(ctx: ScenarioContext, cluster: string, r: OpResult): Promise<string[]> {
-  const lines = describeOp(cluster, r);
-  if (r.events.some((e) => e.type === 'phones.reset')) lines.push(await ctx.resetRegistered(cluster));
-  return lines;
+  return [...describeOp(cluster, r), ...(await applyResets(ctx, cluster, r.events))];
+}
+
+/** Carries out the phone resets the cluster did itself (REG-1); the line saying so, if any. */
+export async function applyResets(ctx: ScenarioContext, cluster: string, events: readonly ClusterEvent[]): Promise<string[]> {
+  return events.some((e) => e.type === 'phones.reset') ? [await ctx.resetRegistered(cluster)] : [];
 }
 
 /** Phones a selector names, by fleet (a list of fleets names several). */

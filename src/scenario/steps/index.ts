@@ -3,6 +3,7 @@ import { CUCM_SERVICE_NAME, NETWORK_SERVICE_NAME } from '../../cluster/index.js'
 import { EmulatorError, isEmulatorError } from '../../shared/errors.js';
 import type { ScenarioContext } from '../context.js';
 import { CLUSTER_STEPS } from './cluster.js';
+import { CLI_STEPS } from './cli.js';
 import { EXPECT_STEP, type Expectation } from './expect.js';
 import { NETWORK_STEPS } from './network.js';
 import { PHONE_STEPS } from './phone.js';
@@ -14,7 +15,7 @@ import { REVOCATION_STEPS } from './revocation.js';
  * Every scenario step, declared once (registry.ts). The `Step` type is derived from these
  * declarations; so are the JSON Schema (../schema.ts) and docs/scenario-steps.md (docs.ts).
  */
-export const ACTION_STEPS = [...CLUSTER_STEPS, ...REVOCATION_STEPS, ...NETWORK_STEPS, ...PHONE_STEPS, ...TIME_STEPS] as const;
+export const ACTION_STEPS = [...CLUSTER_STEPS, ...CLI_STEPS, ...REVOCATION_STEPS, ...NETWORK_STEPS, ...PHONE_STEPS, ...TIME_STEPS] as const;
 
 type StepOf<D> = D extends StepDef<infer N, infer S> ? { [K in N]: Static<S> } : never;
 type ActionStep = StepOf<(typeof ACTION_STEPS)[number]>;
@@ -41,7 +42,7 @@ export function stepTitle(step: Step): string {
   if (typeof args === 'string') return `${action} ${args}`;
   if (!args) return action;
   const a = args as Record<string, unknown>;
-  const parts = ['cluster', 'fleet', 'purpose', 'service', 'node', 'store', 'action', 'name', 'value', 'to', 'which', 'count', 'fraction', 'within']
+  const parts = ['cluster', 'fleet', 'purpose', 'service', 'node', 'store', 'action', 'name', 'value', 'to', 'which', 'count', 'fraction', 'within', 'line']
     .filter((k) => a[k] !== undefined).map((k) => (k === 'service' ? serviceLabel(action, String(a[k])) : String(a[k])));
   if (a['from']) parts.push(`from ${Object.values(a['from'] as object).join('/')}`);
   return `${action} ${parts.join(' ')}`.trim();
