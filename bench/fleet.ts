@@ -95,7 +95,7 @@ seed: bench-fleet
 clusters:
   - { name: A, release: "11.5", nodes: [pub], security: mixed }
 fleets:
-  - { name: phones, cluster: A, count: ${count}, models: ${JSON.stringify(MODELS)}, profile: authenticated }
+  - { name: phones, cluster: A, count: ${count}, models: ${JSON.stringify(MODELS)}, profile: authenticated, initial: factory-fresh }
 steps:
   - boot: phones
   - regenerate: { cluster: A, purpose: CallManager, node: pub }

@@ -27,6 +27,19 @@ export interface PhoneRecord {
 
 export const PHONE_FORMAT_VERSION = 1;
 
+/**
+ * How the last `trustlab phone` run ended (`lab/phones/<MAC>/last-run.json`): a phone driven
+ * from the terminal runs only while the command does, so this is its state as last seen, with
+ * the status messages of that boot (`phone show`, issue 18).
+ */
+export interface LastRun {
+  at: string;
+  action: string;
+  state: string;
+  reason: string;
+  log: Array<{ at: string; message: string }>;
+}
+
 export class PhoneStore {
   constructor(readonly labDir: string) {}
 
@@ -51,6 +64,20 @@ export class PhoneStore {
     if (r.formatVersion > PHONE_FORMAT_VERSION) throw new EmulatorError('LAB_FORMAT_TOO_NEW', `${path} was written by a newer trustlab; upgrade to open it`);
     if (typeof r.mac !== 'string' || !r.mic?.certPem || !Array.isArray(r.tftpServers)) throw new EmulatorError('LAB_CORRUPT', `${path} lacks mac, mic or tftpServers`);
     return r;
+  }
+
+  async saveLastRun(mac: string, run: LastRun): Promise<void> {
+    await writeFileAtomic(join(this.dir(mac), 'last-run.json'), JSON.stringify(run, null, 1) + '\n');
+  }
+
+  /** The last run, or undefined when the phone never ran or the file is unreadable (it is a convenience, not state). */
+  async loadLastRun(mac: string): Promise<LastRun | undefined> {
+    const raw = await readIfPresent(join(this.dir(mac), 'last-run.json'));
+    try {
+      return raw === undefined ? undefined : (JSON.parse(raw) as LastRun);
+    } catch {
+      return undefined;
+    }
   }
 
   async saveFlash(mac: string, flash: Flash): Promise<void> {

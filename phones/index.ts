@@ -5,7 +5,7 @@
  * folders (`tftp-sim/`, `tvs-sim/`, `src/sip/`, `src/capf/`).
  */
 export { fetchFile, type FetchOptions, type FetchResult } from './fetch.js';
-export { PhoneStore, PHONE_FORMAT_VERSION, type PhoneRecord } from './flash-store.js';
+export { PhoneStore, PHONE_FORMAT_VERSION, type PhoneRecord, type LastRun } from './flash-store.js';
 export { PHONE_MODELS, phoneModel, type PhoneModel } from './models.js';
 export { VirtualPhone, type PhoneEnv, type PhoneBusEvent } from './phone.js';
 export { manufacturePhone, fleetMac, type ManufactureOptions } from './provision.js';

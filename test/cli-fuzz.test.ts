@@ -25,6 +25,21 @@ describe('trustlab fuzz', () => {
     expect(j.status.errorCodes).toContain('TFTP_MALFORMED');
   }, 120_000);
 
+  it('prints a plain status line every --status-every seconds when stderr is not a terminal, and none with --status-every 0', async () => {
+    const r = await trustlab(['fuzz', 'tftp', '--time', '3.5s', '--seed', '9', '--status-every', '1']);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => /^tftp\/codec {2}\d+ execs {2}\d+\/s {2}findings 0/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(r.stderr).not.toContain('\r');
+    const quiet = await trustlab(['fuzz', 'tftp', '--time', '1.5s', '--seed', '9', '--status-every', '0']);
+    expect(quiet.stderr).toBe('');
+  }, 120_000);
+
+  it('`fuzz --help` documents the options of `fuzz KIND`', async () => {
+    const r = await trustlab(['fuzz', '--help']);
+    for (const flag of ['--target <target>', '--time <duration>', '--workers <n>', '--status-every <seconds>']) expect(r.stdout).toContain(flag);
+  });
+
   it('fuzzes a live TFTP server with --target served and lists the replies it drew; tvs has no phone target', async () => {
     const r = await trustlab(['fuzz', 'tftp', '--target', 'served', '--runs', '2000', '--seed', '9']);
     expect(r.code).toBe(0);

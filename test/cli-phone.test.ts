@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +52,12 @@ it('adds a phone, boots it against a served cluster, and a security reset takes 
   expect(boot.stdout).toContain('status: ITL installed');
   expect(boot.stdout).toMatch(/SEP00AC00000000: registered — registered to [0-9.]+ over TCP/);
 
-  const shown = JSON.parse((await trustlab(['phone', 'show', phone.mac, '--lab', lab, '--json'])).stdout) as { itlSigner: string | null; config: boolean; log: Array<{ message: string }> };
-  expect(shown.itlSigner).toMatch(/^CN=ITLRECOVERY_pub/);
+  const shown = JSON.parse((await trustlab(['phone', 'show', phone.mac, '--lab', lab, '--json'])).stdout) as { itl: { signer: string; serial: string } | null; lastRun: { state: string; action: string }; config: boolean; log: Array<{ message: string }> };
+  expect(shown.itl?.signer).toMatch(/^CN=ITLRECOVERY_pub/);
+  const ids = JSON.parse((await trustlab(['cluster', 'show', '--lab', lab, '--json'])).stdout).identities as Array<{ purpose: string; serial: string }>;
+  expect(shown.itl?.serial).toBe(ids.find((i) => i.purpose === 'ITLRecovery')!.serial);
+  expect(shown.lastRun).toMatchObject({ state: 'registered', action: 'boot' });
+  expect((await trustlab(['phone', 'show', phone.mac, '--lab', lab])).stdout).toMatch(/state: registered after `phone boot` at \S+ — registered to /);
   expect(shown.config).toBe(true);
   expect(shown.log.map((l) => l.message)).toContain('Using leap of faith to accept TL file');
 
@@ -77,7 +82,23 @@ it('adds a phone, boots it against a served cluster, and a security reset takes 
   expect(failed.stdout).toMatch(/unregistered — secure profile without a CTL.*BOOT-3/);
   expect(failed.stdout).toContain('status log of this boot:');
   expect(failed.stdout).toMatch(/status log of this boot:\n(.*\n)*\s+\S+\s+File Not Found <CTLFile\.tlv>/);
-  const stalled = await trustlab(['phone', 'boot', secure.mac, '--lab', lab, '--tftp-port', '9', '--http-port', '9', '--timeout', '1', '--json']);
+  const failedShow = (await trustlab(['phone', 'show', secure.mac, '--lab', lab])).stdout;
+  expect(failedShow).toMatch(/state: unregistered after `phone boot`/);
+  expect(failedShow).toMatch(/status messages of the last boot:\n(.*\n)*\s+\S+\s+File Not Found <CTLFile\.tlv>/);
+  expect(failedShow).toContain('LSC: none (the phone uses its MIC)');
+  // Nothing listens on port 9: the boot refuses at once with the command to run, instead of timing out.
+  const t0 = Date.now();
+  const noServer = await trustlab(['phone', 'boot', secure.mac, '--lab', lab, '--tftp-port', '9', '--http-port', '9', '--timeout', '30']);
+  expect(noServer.code).toBe(1);
+  expect(noServer.stderr).toContain('SERVER_NOT_RUNNING');
+  expect(noServer.stderr).toMatch(/Start cluster \S+'s servers in another terminal: trustlab serve --lab \S+ --tftp-port 9/);
+  expect(Date.now() - t0).toBeLessThan(20_000);
+  // A port that is open but never answers: the phone waits, and the timeout says where it was.
+  const silent = createSocket('udp4');
+  const tftpAddress = (JSON.parse((await trustlab(['phone', 'show', secure.mac, '--lab', lab, '--json'])).stdout) as { tftpServers: string[] }).tftpServers[0]!;
+  await new Promise<void>((r) => silent.bind(0, tftpAddress, () => r()));
+  const stalled = await trustlab(['phone', 'boot', secure.mac, '--lab', lab, '--tftp-port', String(silent.address().port), '--http-port', '9', '--timeout', '1', '--json']);
+  silent.close();
   expect(stalled.code).toBe(1);
   const late = JSON.parse(stalled.stdout) as { state: string; reason: string };
   expect(late.state).toBe('timeout');

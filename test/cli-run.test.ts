@@ -16,7 +16,7 @@ seed: cli
 clusters:
   - { name: A, release: "12.5", nodes: [pub] }
 fleets:
-  - { name: phones, cluster: A, count: 3, models: { "8861": 1 } }
+  - { name: phones, cluster: A, count: 3, models: { "8861": 1 }, initial: factory-fresh }
 steps:
   - boot: phones
   - expect:
@@ -37,13 +37,35 @@ describe('trustlab run', () => {
     const r = await trustlab(['run', scenarioFile(small('registered')), '--lab', lab]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('cli run — PASSED');
-    expect(r.stdout).toMatch(/phones\s+A \(12\.5\)\s+3\s+3\s+0\s+100%/);
+    expect(r.stdout).toMatch(/phones\s+A \(12\.5\)\s+factory-fresh\s+3\s+3\s+0\s+100%/);
     const runs = readdirSync(join(lab, 'runs'));
     expect(runs).toHaveLength(1);
     for (const f of ['report.json', 'report.html', 'junit.xml']) expect(existsSync(join(lab, 'runs', runs[0]!, f))).toBe(true);
     const again = await trustlab(['report', join(lab, 'runs', runs[0]!)]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('cli run — PASSED');
+  }, 120_000);
+
+  it('a fleet that does not say how it starts is provisioned, and the run header, the survival table and the reports say so', async () => {
+    const lab = mkdtempSync(join(tmpdir(), 'lab-'));
+    const text = `name: default start
+seed: default-start
+clusters:
+  - { name: A, release: "12.5", nodes: [pub] }
+fleets:
+  - { name: phones, cluster: A, count: 2, models: { "8861": 1 } }
+steps:
+  - expect:
+      - name: in service before step 1
+        phones: { fleet: phones, state: registered, count: all }
+`;
+    const r = await trustlab(['run', scenarioFile(text), '--lab', lab]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('fleet phones: 2 phone(s) on A, starting provisioned (the default)');
+    expect(r.stdout).toMatch(/phones\s+A \(12\.5\)\s+provisioned\s+2\s+2\s+100%/);
+    const run = join(lab, 'runs', readdirSync(join(lab, 'runs'))[0]!);
+    expect(JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')).fleets[0].initial).toBe('provisioned');
+    expect(readFileSync(join(run, 'report.html'), 'utf8')).toMatch(/<table id="fleets">[\s\S]*<td[^>]*>provisioned<\/td>/);
   }, 120_000);
 
   it('exits 1 and names the expectation that failed', async () => {

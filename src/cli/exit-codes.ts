@@ -14,6 +14,7 @@ export function exitCodeFor(err: unknown): number {
   if (!(err instanceof EmulatorError)) return EXIT.INTERNAL;
   if (err.code === 'IO_NOT_FOUND') return EXIT.NO_INPUT;
   if (err.code === 'USAGE' || err.code === 'INVALID_ARGUMENT') return EXIT.USAGE;
+  if (err.code === 'SERVER_NOT_RUNNING') return EXIT.NEGATIVE;
   return EXIT.BAD_INPUT;
 }
 
@@ -33,6 +34,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   TRUSTLIST_UNSUPPORTED_KEY_SIZE: 'sign with an RSA key of 1024, 2048 or 4096 bits.',
   IO_NOT_FOUND: 'check the path.',
   REDIS_UNAVAILABLE: 'start Redis (`redis-server --port 6379`) or check the --redis URL.',
+  SERVER_NOT_RUNNING: 'start the servers with the command above, then run this again.',
   SHARD_LOST: 'with --redis, start another `trustlab worker`; otherwise see the message for why the shard process ended.',
 };
 

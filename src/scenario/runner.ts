@@ -9,6 +9,7 @@ import { LocalLink, ProcessLink, type PhoneMirror, type ShardGroup, type ShardLi
 import { checkExpectation, type ExpectationResult } from './expectations.js';
 import { actionOf, DEFAULT_SETTLE_BUDGET, durationMs, formatDuration, runStep, stepTitle } from './steps/index.js';
 import type { Expectation, Scenario } from './types.js';
+import { DEFAULT_INITIAL, INITIAL_MEANING } from './schema.js';
 
 /**
  * Runs a scenario (issue 7): clusters on loopback, fleets on real sockets, the simulated clock,
@@ -172,6 +173,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     events.emit({ type: 'run.setup', message: `starting ${scenario.clusters.length} cluster(s) on loopback` });
     await ctx.startClusters();
     events.emit({ type: 'run.setup', message: `manufacturing ${scenario.fleets.reduce((a, f) => a + f.count, 0)} phone(s)` });
+    for (const f of scenario.fleets) events.emit({ type: 'run.setup', message: `fleet ${f.name}: ${f.count} phone(s) on ${f.cluster}, starting ${f.initial ?? DEFAULT_INITIAL}${f.initial ? '' : ' (the default)'}: ${INITIAL_MEANING[f.initial ?? DEFAULT_INITIAL]}` });
     await ctx.createFleets(links, progress('manufacturing phones'), o.group);
     const plan = ctx.resourcePlan;
     if (plan) events.emit({ type: 'run.setup', message: `phones in ${links.length} shard(s) (${where}): ${plan.sourceAddresses} source address(es) of ≤ 2048 phones, ≤ ${plan.coordinatorFds} file descriptors here${plan.fdLimit ? ` (limit ${plan.fdLimit})` : ''}` });
@@ -253,7 +255,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     ...(warnings.length ? { warnings } : {}),
     execution: { shards: links.length, where, ...(notes.length ? { notes } : {}) },
     ...(o.faults?.length ? { faults: o.faults } : {}),
-    fleets: scenario.fleets.map((f) => ({ name: f.name, cluster: f.cluster, count: f.count, models: f.models, initial: f.initial ?? 'factory-fresh' })),
+    fleets: scenario.fleets.map((f) => ({ name: f.name, cluster: f.cluster, count: f.count, models: f.models, initial: f.initial ?? DEFAULT_INITIAL })),
     clusters: scenario.clusters.map((c) => ({ name: c.name, release: c.release, nodes: c.nodes, security: c.security ?? 'non-secure' })),
     steps,
     expectations,
@@ -314,7 +316,7 @@ async function injectFaults(ctx: ScenarioContext, faults: readonly FaultPlan[], 
 
 async function initialStates(ctx: ScenarioContext, progress: (done: number, total: number) => void): Promise<void> {
   for (const [name, f] of ctx.fleets) {
-    const initial = f.spec.initial ?? 'factory-fresh';
+    const initial = f.spec.initial ?? DEFAULT_INITIAL;
     if (initial === 'factory-fresh') continue;
     await ctx.act(name, { kind: 'power-on' }, undefined, progress);
     if (initial === 'powered-off') await ctx.act(name, { kind: 'power-off' });
@@ -355,7 +357,7 @@ function populations(ctx: ScenarioContext): PopulationRow[] {
     for (const p of f.phones) {
       const key = `${name}\u0000${p.model}`;
       let row = rows.get(key);
-      if (!row) rows.set(key, (row = { fleet: name, cluster: f.cluster, release, model: p.model, initial: f.spec.initial ?? 'factory-fresh', total: 0, states: {} }));
+      if (!row) rows.set(key, (row = { fleet: name, cluster: f.cluster, release, model: p.model, initial: f.spec.initial ?? DEFAULT_INITIAL, total: 0, states: {} }));
       row.total++;
       row.states[p.state] = (row.states[p.state] ?? 0) + 1;
     }

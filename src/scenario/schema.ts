@@ -40,6 +40,20 @@ export type ClusterSpec = Static<typeof ClusterSpec>;
 export const INITIAL_STATES = ['factory-fresh', 'provisioned', 'powered-off'] as const;
 export type InitialState = (typeof INITIAL_STATES)[number];
 
+/**
+ * A fleet that does not say how it starts is in service (issue 18): booted once against the
+ * cluster as it stood before step 1, trusting its ITL. Runbooks are written for such phones;
+ * a factory-fresh fleet answers another question (trust on first use) and must be asked for.
+ */
+export const DEFAULT_INITIAL: InitialState = 'provisioned';
+
+/** What each initial state means, for the schema, the run header and the report. */
+export const INITIAL_MEANING: Readonly<Record<InitialState, string>> = {
+  'factory-fresh': 'never booted; trusts the first ITL it downloads (trust on first use)',
+  provisioned: 'booted and registered once against the cluster as it stood before step 1, trusting its ITL',
+  'powered-off': 'provisioned, then switched off before step 1',
+};
+
 export const FleetSpec = Obj({
   name: fleetName,
   cluster: Str('the cluster its devices are provisioned on'),
@@ -48,7 +62,7 @@ export const FleetSpec = Obj({
   profile: Opt(Profile),
   capf: Opt(CapfSettings),
   tftp: Opt(Type.Array(Str(), { minItems: 1, description: 'TFTP nodes (DHCP option 150), default the publisher' })),
-  initial: Opt(Enum(INITIAL_STATES, 'factory-fresh: never booted; provisioned: booted and registered before step 1; powered-off: provisioned, then switched off')),
+  initial: Opt(Enum(INITIAL_STATES, `how the fleet starts (default ${DEFAULT_INITIAL}): ${INITIAL_STATES.map((k) => `${k}: ${INITIAL_MEANING[k]}`).join('; ')}`)),
 });
 export type FleetSpecYaml = Static<typeof FleetSpec>;
 

@@ -123,7 +123,8 @@ export type OperationErrorCode =
   | 'SHARD_LOST'
   | 'SHARD_FAILED'
   | 'REDIS_UNAVAILABLE'
-  | 'ADMIN_NOT_EMULATED';
+  | 'ADMIN_NOT_EMULATED'
+  | 'SERVER_NOT_RUNNING';
 
 export type ErrorCode = DecodeErrorCode | OperationErrorCode;
 

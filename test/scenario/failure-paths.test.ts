@@ -116,7 +116,7 @@ seed: watchdog
 clusters:
   - { name: A, release: "12.5", nodes: [pub] }
 fleets:
-  - { name: phones, cluster: A, count: 30, models: { "8861": 1 } }
+  - { name: phones, cluster: A, count: 30, models: { "8861": 1 }, initial: factory-fresh }
 steps:
   - boot: phones
   - expect:

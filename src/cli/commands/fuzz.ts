@@ -24,12 +24,13 @@ interface FuzzFlags {
   json?: boolean;
   minimise: boolean;
   workers?: string;
+  statusEvery?: string;
 }
 
 export function registerFuzz(program: Command, ctx: CliContext): void {
   const io = ctx.io;
   const group = program.command('fuzz').description('structure-aware fuzzing of ITL/CTL/.sgn files and of the TVS and TFTP codecs and servers, with oracles that catch crashes, false accepts and servers that stop answering');
-  group
+  const run = group
     .command('run', { isDefault: true })
     .description('fuzz one input kind (the default: `trustlab fuzz itl …` means `trustlab fuzz run itl …`)')
     .argument('<kind>', `what to fuzz: ${KINDS.join(', ')}`)
@@ -42,6 +43,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--no-minimise', 'save findings without delta-debugging them')
     .option('--workers <n>', 'codec and phone targets: run N shards in worker threads (one per core is os.availableParallelism()); shard 0 keeps --seed, shard i uses SEED#wi, --runs is split between them', '1')
     .option('--json', 'print the final status and findings as JSON')
+    .option('--status-every <seconds>', 'when stderr is not a terminal, print the status line this often (0: never)', '10')
     .addHelpText('after', '\nExamples:\n  trustlab fuzz itl --target phone --runs 100000 --seed 7\n  trustlab fuzz tftp --time 60s\n  trustlab fuzz repro fuzz-findings/finding-false-accept-0123abcd.json')
     .action(act(ctx, async (kind: string, o: FuzzFlags) => {
       try {
@@ -50,6 +52,8 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
         return reportError(io, e, Boolean(o.json));
       }
     }));
+  // `trustlab fuzz itl …` is `fuzz run itl …`: its options belong in `fuzz --help` too, where people look.
+  group.addHelpText('after', () => `\nOptions of \`trustlab fuzz KIND\` (the default subcommand, fuzz run):\n${run.options.map((x) => `  ${x.flags.padEnd(26)} ${x.description}${x.defaultValue !== undefined && x.defaultValue !== false && x.defaultValue !== true ? ` (default: ${String(x.defaultValue)})` : ''}`).join('\n')}\n\nExamples:\n  trustlab fuzz itl --time 60s\n  trustlab fuzz itl --target phone --runs 100000 --seed 7\n  trustlab fuzz repro fuzz-findings/finding-….json\n`);
   group
     .command('repro')
     .description('replay a saved finding through the same oracle; exit 1 if it still reproduces')
@@ -100,9 +104,17 @@ async function runFuzz(io: CliIo, kind: string, o: FuzzFlags): Promise<number> {
   const onSig = (): void => abort.abort();
   process.once('SIGINT', onSig);
   const tty = Boolean(process.stderr.isTTY) && !o.json;
+  const every = Number(o.statusEvery ?? '10');
+  if (!Number.isFinite(every) || every < 0) throw new EmulatorError('USAGE', `--status-every is a number of seconds, not "${o.statusEvery}"`);
+  // Not a terminal (a CI log, a pipe): one plain line every --status-every seconds instead of a redrawn one.
+  let lastPlain = Date.now();
   const line = (s: FuzzStatus): void => {
     const text = `${k}/${o.target}  ${s.execs} execs  ${Math.round(s.execsPerSecond)}/s  findings ${s.findings}  error codes ${s.errorCodes.length}  coverage ${s.features}  corpus ${s.corpus}${o.target !== 'codec' ? `  accepted ${s.accepted}` : ''}`;
     if (tty) process.stderr.write(`\r${text}\x1b[K`);
+    else if (!o.json && every > 0 && Date.now() - lastPlain >= every * 1000) {
+      lastPlain = Date.now();
+      io.err(`${text}\n`);
+    }
   };
   const workers = Number(o.workers ?? '1');
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new EmulatorError('USAGE', `--workers must be a whole number from 1 to 64, not "${o.workers}"`);

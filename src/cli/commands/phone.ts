@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fleetMac, manufacturePhone, PHONE_MODELS, phoneModel, PhoneStore, VirtualPhone, type PhoneBusEvent, type PhoneRecord } from '../../../phones/index.js';
-import { Lab, withLabLock } from '../../cluster/index.js';
+import { certOf, Lab, withLabLock } from '../../cluster/index.js';
 import { EmulatorError } from '../../shared/errors.js';
 import { EventBus } from '../../shared/events.js';
 import { decodeTrustList } from '../../trustlist/index.js';
@@ -11,6 +11,7 @@ import { EXIT } from '../exit-codes.js';
 import { printJson, reportError, type CliIo } from '../io.js';
 import { labDir, openCluster, withLabOptions, type LabFlags } from '../lab-options.js';
 import { int } from './serve-common.js';
+import { tftpPortClosed } from '../probe.js';
 
 /**
  * `trustlab phone`: one virtual phone from the terminal (issue 6's phone, driven by hand). `add`
@@ -70,7 +71,7 @@ export function registerPhone(program: Command, ctx: CliContext): void {
       .addHelpText('after', `\nExit codes: 0 the phone registered${a.then ? ' and the directory loaded' : ''}; 1 otherwise (the reason is printed); 64 usage; 66 no such phone.`)
       .action(act(ctx, async (mac: string, o: RunFlags) => {
         try {
-          return await runAction(io, mac, o, a.run, a.then);
+          return await runAction(io, mac, o, a.run, a.then, name);
         } catch (e) {
           return reportError(io, e, Boolean(o.json));
         }
@@ -140,7 +141,7 @@ async function loadPhone(labPath: string, mac: string): Promise<{ store: PhoneSt
   return { store, record };
 }
 
-async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPhone) => void, then?: (p: VirtualPhone) => void): Promise<number> {
+async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPhone) => void, then: ((p: VirtualPhone) => void) | undefined, action: string): Promise<number> {
   const timeoutMs = int(o.timeout, '--timeout', 1, 86_400) * 1000;
   const { store, record } = await loadPhone(labDir(o), mac);
   const events = new EventBus<PhoneBusEvent>();
@@ -160,6 +161,7 @@ async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPh
     if (!/^[0-9]{4,10}$/.test(o.authString)) throw new EmulatorError('USAGE', '--auth-string is 4 to 10 digits');
     phone.enterAuthString(o.authString);
   }
+  await failFastWithoutServer(labDir(o), record, int(o.tftpPort, '--tftp-port', 1, 65535), o.lab);
   const deadline = Date.now() + timeoutMs;
   // The last entry before this boot (entries are shared between log copies, so it can be found again).
   const mark = phone.state.flash.log.at(-1);
@@ -184,6 +186,7 @@ async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPh
     reason: rested ? s.reason : `not settled within ${o.timeout} s: ${where}`,
     statuses, log: bootLog, boot: phone.state.boot, ...(service ? { service } : {}), ...(capf ? { capf } : {}),
   };
+  await store.saveLastRun(record.mac, { at: new Date().toISOString(), action, state: outcome.state, reason: outcome.reason, log: bootLog });
   if (o.json) printJson(io, outcome);
   else {
     io.out(`${phone.device}: ${outcome.state} — ${outcome.reason}\n`);
@@ -193,6 +196,21 @@ async function runAction(io: CliIo, mac: string, o: RunFlags, run: (p: VirtualPh
   }
   const ok = outcome.state === 'registered' && (!then || service?.outcome === 'loaded');
   return ok ? EXIT.OK : EXIT.NEGATIVE;
+}
+
+/**
+ * Refuses at once, with the command to run, when every TFTP server of the phone has its port
+ * closed: the phone would only wait out its timeouts and fail the same way.
+ */
+async function failFastWithoutServer(dir: string, record: PhoneRecord, port: number, labFlag: string | undefined): Promise<void> {
+  const closed = await Promise.all(record.tftpServers.map((a) => tftpPortClosed(a, port)));
+  if (!closed.every(Boolean) || closed.length === 0) return;
+  const lab = await Lab.open(dir);
+  let cluster: string | undefined;
+  for (const name of lab.clusterNames) if ((await lab.cluster(name)).state.nodes.some((n) => record.tftpServers.includes(n.ipv4))) cluster = name;
+  const where = record.tftpServers.map((a) => `${a}:${port}`).join(', ');
+  const serve = `trustlab serve${labFlag ? ` --lab ${labFlag}` : ''}${cluster && lab.clusterNames.length > 1 ? ` --cluster ${cluster}` : ''}${port !== 69 ? ` --tftp-port ${port}` : ''}`;
+  throw new EmulatorError('SERVER_NOT_RUNNING', `nothing serves TFTP at ${where} (the port is closed), so SEP${record.mac} could not download its files. Start ${cluster ? `cluster ${cluster}'s` : 'the'} servers in another terminal: ${serve}`, { details: { servers: record.tftpServers, port, ...(cluster ? { cluster } : {}) } });
 }
 
 /**
@@ -215,31 +233,48 @@ async function untilAtRest(phone: VirtualPhone, deadline: number): Promise<boole
   }
 }
 
-function signerOf(b64: string | undefined): string | undefined {
-  if (!b64) return undefined;
+/** Signer, its serial and when the file was signed, for a trust list held in flash. */
+function trustListOf(b64: string | undefined): { signer: string; serial: string; signed: string } | null | '(unreadable)' {
+  if (!b64) return null;
   try {
-    return decodeTrustList(Buffer.from(b64, 'base64')).header.signerName;
+    const h = decodeTrustList(Buffer.from(b64, 'base64')).header;
+    return { signer: h.signerName, serial: Buffer.from(h.signerSerial).toString('hex'), signed: new Date(h.timestamp * 1000).toISOString() };
   } catch {
     return '(unreadable)';
   }
 }
 
+/**
+ * `trustlab phone show`: what the phone holds and how its last run ended (issue 18): its state
+ * then, the CTL and ITL in flash with each signer's serial, the LSC and its issuer, the TVS
+ * cache, and the status messages of the last boot.
+ */
 async function show(io: CliIo, mac: string, o: { lab?: string; json?: boolean }): Promise<number> {
   const { store, record } = await loadPhone(labDir(o), mac);
   const flash = await store.loadFlash(record.mac);
+  const last = await store.loadLastRun(record.mac);
   const now = Date.now();
+  const lsc = flash?.lsc ? certOf(flash.lsc.certPem) : undefined;
   const view = {
     device: `SEP${record.mac}`, model: record.model, product: phoneModel(record.model).productName, tftpServers: record.tftpServers,
-    ctlSigner: signerOf(flash?.ctl) ?? null, itlSigner: signerOf(flash?.itl) ?? null, lsc: Boolean(flash?.lsc), config: Boolean(flash?.config),
+    lastRun: last ?? null,
+    ctl: trustListOf(flash?.ctl), itl: trustListOf(flash?.itl),
+    lsc: lsc ? { subject: lsc.subjectCucm, issuer: lsc.issuerCucm, serial: lsc.serialHex, notAfter: lsc.notAfter.toISOString() } : null,
+    config: Boolean(flash?.config),
     tvsCache: (flash?.tvsCache ?? []).filter((c) => c.expiresAt > now).map((c) => ({ sha256: c.sha256, roles: c.roles, expiresAt: new Date(c.expiresAt).toISOString() })),
     log: (flash?.log ?? []).slice(-20).map((l) => ({ at: new Date(l.at).toISOString(), message: l.message })),
   };
-  if (o.json) printJson(io, view);
-  else {
-    io.out(`${view.device}  ${view.product}  TFTP ${view.tftpServers.join(', ')}\n`);
-    io.out(`  CTL: ${view.ctlSigner ? `signed by ${view.ctlSigner}` : 'none'}\n  ITL: ${view.itlSigner ? `signed by ${view.itlSigner}` : 'none'}\n`);
-    io.out(`  LSC: ${view.lsc ? 'yes' : 'no'}; cached config: ${view.config ? 'yes' : 'no'}; TVS cache: ${view.tvsCache.length} certificate(s)\n`);
-    if (view.log.length) io.out(`  recent status log:\n${view.log.map((l) => `    ${l.at}  ${l.message}\n`).join('')}`);
+  if (o.json) {
+    printJson(io, view);
+    return EXIT.OK;
   }
+  const list = (t: typeof view.itl): string => (t === null ? 'none' : typeof t === 'string' ? t : `signed by ${t.signer}, serial ${t.serial}, signed ${t.signed}`);
+  io.out(`${view.device}  ${view.product}  TFTP ${view.tftpServers.join(', ')}\n`);
+  io.out(`  state: ${last ? `${last.state} after \`phone ${last.action}\` at ${last.at} — ${last.reason}` : 'never run (trustlab phone boot runs it)'}\n`);
+  io.out(`  CTL: ${list(view.ctl)}\n  ITL: ${list(view.itl)}\n`);
+  io.out(`  LSC: ${view.lsc ? `${view.lsc.subject}, issued by ${view.lsc.issuer}, serial ${view.lsc.serial}, expires ${view.lsc.notAfter}` : 'none (the phone uses its MIC)'}\n`);
+  io.out(`  cached config: ${view.config ? 'yes' : 'no'}; TVS cache: ${view.tvsCache.length} certificate(s)\n`);
+  if (last && last.state !== 'registered' && last.log.length) io.out(`  status messages of the last boot:\n${last.log.map((l) => `    ${l.at}  ${l.message}\n`).join('')}`);
+  else if (view.log.length) io.out(`  recent status log:\n${view.log.map((l) => `    ${l.at}  ${l.message}\n`).join('')}`);
   return EXIT.OK;
 }

@@ -1,4 +1,5 @@
 import type { SettledState } from '../../../phones/index.js';
+import { INITIAL_MEANING, type InitialState } from '../schema.js';
 import { VERDICT_MEANING, verdictOf } from './verdict.js';
 import type { RunReport, StateTally } from '../runner.js';
 import { statesIn } from './text.js';
@@ -60,6 +61,13 @@ ${legend}
 </svg>`;
 }
 
+/** Each fleet and how it started (issue 18: a runbook's answer depends on it). */
+function fleetsTable(r: RunReport): string {
+  if (!r.fleets.length) return '';
+  const rows = r.fleets.map((f) => `<tr><td>${esc(f.name)}</td><td>${esc(f.cluster)}</td><td class="n">${f.count}</td><td title="${esc(INITIAL_MEANING[f.initial as InitialState] ?? '')}">${esc(f.initial)}</td></tr>`).join('');
+  return `<section><h2>Fleets</h2><table id="fleets"><thead><tr><th>fleet</th><th>cluster</th><th>phones</th><th>started</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function stepsTable(r: RunReport): string {
   const states = statesIn(r.steps);
   const rows = r.steps.map((s) => {
@@ -102,6 +110,7 @@ details.phone{border-bottom:1px solid #eee;padding:4px 0}details.phone ol{margin
 <p>${esc(r.scenario.description ?? '')}${r.scenario.source ? ` · ${esc(r.scenario.source)}` : ''} · seed ${esc(r.scenario.seed)} · ${r.phones.length} phones · ${r.expectations.length} expectations${failed ? `, ${failed} failed` : ''} · ${(r.durationMs / 1000).toFixed(1)} s · ${esc(r.startedAt)}${r.whatIf ? ' · what-if' : ''}</p></header>
 <main>
 <div>
+${fleetsTable(r)}
 <section><h2>Phones by state after each step</h2>${chart(r)}</section>
 <section><h2>Steps</h2>${stepsTable(r)}</section>
 ${r.error ? `<section><h2 class="bad">Stopped</h2><p>${esc(r.error)}</p></section>` : ''}

@@ -49,9 +49,9 @@ export function survivalTable(r: RunReport): string {
     const c = r.clusters.find((x) => x.name === f?.cluster);
     const total = Object.values(t).reduce((a, v) => a + (v ?? 0), 0);
     const ok = t.registered ?? 0;
-    return [fleet, c ? `${c.name} (${c.release})` : '', String(total), ...states.map((k) => String(t[k] ?? 0)), total ? `${Math.round((ok / total) * 100)}%` : '–'];
+    return [fleet, c ? `${c.name} (${c.release})` : '', f?.initial ?? '', String(total), ...states.map((k) => String(t[k] ?? 0)), total ? `${Math.round((ok / total) * 100)}%` : '–'];
   });
-  return table(['fleet', 'cluster', 'phones', ...states, 'survived'], rows, (i) => i >= 2);
+  return table(['fleet', 'cluster', 'started', 'phones', ...states, 'survived'], rows, (i) => i >= 3);
 }
 
 export function expectationTable(list: ExpectationResult[]): string {
