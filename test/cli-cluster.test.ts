@@ -70,15 +70,15 @@ describe('trustlab cluster / cert / show / utils / bulk', () => {
     // consolidated.p12 lists units by file name: bpub_itlrecovery before bpub_tftp.
     expect(imp.events.filter((e: { type: string }) => e.type === 'trust.added').map((e: { store: string }) => e.store)).toEqual(['Phone-SAST-trust', 'CallManager-trust', 'CallManager-trust', 'Phone-SAST-trust']);
     const sast = await json(['cert', 'list', '--cluster', 'A', '--usage', 'trust', '--find', 'type=Phone-SAST-trust']);
-    expect(sast.map((r: { commonName: string }) => r.commonName).sort()).toEqual(['ITLRECOVERY_bpub.lab.example', 'bpub.lab.example']);
+    expect(sast.map((r: { commonName: string }) => r.commonName).sort()).toEqual(['ITLRECOVERY_bpub.b.lab.example', 'bpub.b.lab.example']);
 
     const mixed = await json(['utils', 'ctl', 'set-cluster', 'mixed-mode', '--cluster', 'B']);
     expect(mixed.events[0]).toEqual({ type: 'cluster.mode', securityMode: 'mixed' });
     const ctl = await json(['show', 'ctl', '--cluster', 'B']);
     expect(ctl.records.map((r: { role: string }) => r.role)).toEqual(['SAST', 'SAST', 'CCM+TFTP', 'CAPF']);
     const reset = await json(['utils', 'itl', 'reset', 'localkey', '--cluster', 'B']);
-    expect(reset.events[0].reason).toContain('re-signed by CN=bpub.lab.example');
-    expect((await json(['show', 'itl', '--cluster', 'B'])).signer.name).toMatch(/^CN=bpub\.lab\.example/);
+    expect(reset.events[0].reason).toContain('re-signed by CN=bpub.b.lab.example');
+    expect((await json(['show', 'itl', '--cluster', 'B'])).signer.name).toMatch(/^CN=bpub\.b\.lab\.example/);
     await json(['utils', 'service', 'restart', 'TFTP', '--cluster', 'B']);
     expect((await json(['show', 'itl', '--cluster', 'B'])).signer.name).toMatch(/^CN=ITLRECOVERY_bpub/);
 

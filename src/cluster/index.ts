@@ -13,7 +13,7 @@ export { STORE_RULES, parseStoreName, type StoreRule } from './stores.js';
 export type { ClusterEvent, OpResult } from './events.js';
 export { describeClusterEvent, isPendingAction } from './describe.js';
 export type { ClusterContext, LabCas } from './context.js';
-export { initCluster, DEFAULT_ORG, DEFAULT_PARAMS, type ClusterInit } from './init.js';
+export { initCluster, defaultDomain, DEFAULT_ORG, DEFAULT_PARAMS, type ClusterInit } from './init.js';
 export { Cluster, requireHash, type ClusterBusEvent, type ClusterStore } from './cluster.js';
 export { Lab, LAB_FORMAT_VERSION, type LabJson, type LabCreateOptions, type LabOpenOptions } from './lab.js';
 export { LabRandom } from './random.js';

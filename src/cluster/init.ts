@@ -65,9 +65,19 @@ export function validateInit(o: ClusterInit): void {
   }
 }
 
+/**
+ * The DNS domain of a cluster's nodes when none is given: one per cluster (`a.lab.example` for
+ * cluster A), so that two clusters' certificates (CN=pub.a.lab.example, CN=pub.b.lab.example)
+ * tell apart in every listing, as two real clusters' do (issue 18). `.example` is reserved for
+ * documentation (RFC 2606), so no lab name resolves to a real host.
+ */
+export function defaultDomain(clusterName: string): string {
+  return `${clusterName.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '') || 'cluster'}.lab.example`;
+}
+
 export async function initCluster(o: ClusterInit, ctx: ClusterContext): Promise<ClusterState> {
   validateInit(o);
-  const domain = o.domain ?? 'lab.example';
+  const domain = o.domain ?? defaultDomain(o.name);
   const subnet = o.subnet ?? 1;
   const nodes: NodeSpec[] = o.nodes.map((n, i) => ({
     hostname: n.hostname,

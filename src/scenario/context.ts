@@ -201,7 +201,7 @@ export class ScenarioContext {
     const { release, su } = parseRelease(spec.release);
     const cluster = await this.lab.createCluster({
       name: spec.name, release, ...(su ? { su } : {}), nodes: spec.nodes.map((hostname, i) => ({ hostname, ipv4: addresses[i]! })),
-      ...(spec.ecdsa === false ? { ecdsa: false } : {}), params,
+      ...(spec.ecdsa === false ? { ecdsa: false } : {}), ...(spec.domain ? { domain: spec.domain } : {}), params,
     });
     if (spec.params?.tlsCiphers) await cluster.setParam('tlsCiphers', normaliseCipher(spec.params.tlsCiphers));
     if (spec.security === 'mixed') await cluster.ctlSetCluster('mixed');

@@ -25,6 +25,7 @@ export const ClusterSpec = Obj({
   }),
   nodes: Type.Array(Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$' }), { minItems: 1, maxItems: 8, uniqueItems: true, description: 'node hostnames; the first is the publisher' }),
   security: Opt(Enum(['non-secure', 'mixed'] as const, 'the cluster security mode')),
+  domain: Opt(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$', maxLength: 200, description: 'DNS domain of the nodes (default: <cluster name>.lab.example, one per cluster)', examples: ['lab.example', 'voice.corp.example'] })),
   ecdsa: Opt(Type.Boolean({ description: 'issue the ECDSA identities too (default true)' })),
   params: Opt(Obj({
     tlsCiphers: Opt(Type.String({ description: 'the TLS Ciphers enterprise parameter' })),

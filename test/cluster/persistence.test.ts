@@ -29,7 +29,7 @@ describe('lab persistence', () => {
     await lab.createCluster({ name: 'R', release: '12.5', nodes: nodes('pub') });
     const o = await run('openssl', ['x509', '-in', join(dir, 'clusters/R/pub/identity/CallManager.pem'), '-noout', '-subject']);
     expect(o.code).toBe(0);
-    expect(o.stdout).toContain('CN = pub.lab.example');
+    expect(o.stdout).toContain('CN = pub.r.lab.example');
     const t = await run('openssl', ['x509', '-in', join(dir, 'clusters/R/pub/trust/CallManager-trust/Cisco_Root_CA_2048.pem'), '-noout', '-subject']);
     expect(t.stdout).toContain('Cisco Root CA 2048');
     expect(verifyTrustList(new Uint8Array(readFileSync(join(dir, 'clusters/R/tftp/pub/ITLFile.tlv')))).valid).toBe(true);

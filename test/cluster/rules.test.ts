@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodes, testLab } from '../helpers/lab.js';
-import { certOf, identityOf, type Cluster, type Lab } from '../../src/cluster/index.js';
+import { certOf, defaultDomain, identityOf, type Cluster, type Lab } from '../../src/cluster/index.js';
 import { parseCsr, signCertificate, signCsr, toPem, EKU, type CertificateInfo } from '../../src/pki/index.js';
 import type { ManualClock } from '../../src/shared/clock.js';
 
@@ -103,15 +103,24 @@ describe('Table 6: self-signed certificate parameters', () => {
     await c125.setParam('fipsMode', false);
   });
 
+  it('each cluster gets its own default domain, so two clusters\' certificates differ; a given domain is kept', async () => {
+    expect(c125.state.nodes.map((n) => n.domain)).toEqual(['c125.lab.example', 'c125.lab.example']);
+    expect(certOf(identityOf(c125.state, 'CallManager', 'pub')!.certPem).subject).toContainEqual(['CN', 'pub.c125.lab.example']);
+    expect(certOf(identityOf(c14.state, 'CallManager', 'cm14pub')!.certPem).subject).toContainEqual(['CN', 'cm14pub.c14.lab.example']);
+    expect(defaultDomain('Lab_B')).toBe('lab-b.lab.example');
+    const own = await lab.createCluster({ name: 'own', release: '12.5', nodes: nodes('p1'), domain: 'voice.corp.example' });
+    expect(certOf(identityOf(own.state, 'CallManager', 'p1')!.certPem).subject).toContainEqual(['CN', 'p1.voice.corp.example']);
+  });
+
   it('multi-server SAN: self-signed from 14 with CN <host>-ms.<domain>; refused on 12.5', async () => {
     await c14.generate({ purpose: 'tomcat', node: 'cm14pub', distribution: 'multi-server' });
     const id = identityOf(c14.state, 'tomcat', 'cm14sub')!;
     expect(id.nodes).toEqual(['cm14pub', 'cm14sub']);
     const cert = certOf(id.certPem);
-    expect(cert.subject).toContainEqual(['CN', 'cm14pub-ms.lab.example']);
-    expect(cert.extensions.dnsNames).toEqual(['cm14pub.lab.example', 'cm14sub.lab.example']);
+    expect(cert.subject).toContainEqual(['CN', 'cm14pub-ms.c14.lab.example']);
+    expect(cert.extensions.dnsNames).toEqual(['cm14pub.c14.lab.example', 'cm14sub.c14.lab.example']);
     await c14.generate({ purpose: 'tomcat-ECDSA', node: 'cm14pub', distribution: 'multi-server' });
-    expect(certOf(identityOf(c14.state, 'tomcat-ECDSA', 'cm14pub')!.certPem).subject).toContainEqual(['CN', 'cm14pub-EC-ms.lab.example']);
+    expect(certOf(identityOf(c14.state, 'tomcat-ECDSA', 'cm14pub')!.certPem).subject).toContainEqual(['CN', 'cm14pub-EC-ms.c14.lab.example']);
     await expectRefused(c125, 'MULTI_SERVER_NOT_SUPPORTED', () => c125.generate({ purpose: 'tomcat', node: 'pub', distribution: 'multi-server' }));
     await expectRefused(c14, 'MULTI_SERVER_NOT_SUPPORTED', () => c14.generate({ purpose: 'ipsec', node: 'cm14pub', distribution: 'multi-server' }));
   });

@@ -19,7 +19,7 @@ export function registerCluster(program: Command, ctx: CliContext): void {
       .argument('<name>', 'cluster name (letters, digits, - and _)')
       .requiredOption('--release <release>', `CUCM release: ${RELEASES.join(', ')}, with a Service Update where it matters (14SU3)`)
       .requiredOption('--nodes <hosts>', 'comma-separated host names, publisher first (e.g. pub,sub1)')
-      .option('--domain <domain>', 'DNS domain of the nodes', 'lab.example')
+      .option('--domain <domain>', 'DNS domain of the nodes (default: <name>.lab.example, one per cluster, so that clusters\' certificates differ)')
       .option('--addresses <ips>', 'comma-separated IPv4 address per node, for the servers to bind (default 127.<n>.0.10, .11, …, where n counts the clusters in the lab)')
       .option('--mixed', 'put the cluster in mixed mode at once (utils ctl set-cluster mixed-mode)')
       .option('--no-ecdsa', 'do not create CallManager-ECDSA and tomcat-ECDSA certificates')
@@ -28,14 +28,14 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     false,
   )
     .option('--json', 'print the cluster summary as JSON')
-    .action(act(ctx, async (name: string, o: LabFlags & { release: string; nodes: string; domain: string; mixed?: boolean; ecdsa: boolean; privateKeys?: boolean; seed?: string; addresses?: string }) => {
+    .action(act(ctx, async (name: string, o: LabFlags & { release: string; nodes: string; domain?: string; mixed?: boolean; ecdsa: boolean; privateKeys?: boolean; seed?: string; addresses?: string }) => {
       try {
         const { release, su } = parseRelease(o.release);
         const hosts = o.nodes.split(',').map((h) => h.trim()).filter(Boolean);
         const ips = o.addresses?.split(',').map((a) => a.trim());
         if (ips && ips.length !== hosts.length) throw new EmulatorError('USAGE', `--addresses lists ${ips.length} address(es) for ${hosts.length} node(s); give one per node, in the same order as --nodes`);
         const lab = await Lab.openOrCreate(labDir(o), { sharedKeys: !o.privateKeys, ...(o.seed ? { seed: o.seed } : {}) });
-        const init: ClusterInit = { name, release, ...(su ? { su } : {}), nodes: hosts.map((hostname, i) => ({ hostname, ...(ips ? { ipv4: ips[i]! } : {}) })), domain: o.domain, ecdsa: o.ecdsa };
+        const init: ClusterInit = { name, release, ...(su ? { su } : {}), nodes: hosts.map((hostname, i) => ({ hostname, ...(ips ? { ipv4: ips[i]! } : {}) })), ...(o.domain ? { domain: o.domain } : {}), ecdsa: o.ecdsa };
         const c = await lab.createCluster(init);
         if (o.mixed) await c.ctlSetCluster('mixed');
         if (o.json) printJson(io, summary(c.state));
