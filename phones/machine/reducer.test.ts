@@ -242,7 +242,7 @@ describe('§5 Signed configuration files', () => {
     const net: Net = { files: { ...filesOf(A, 'apub'), [`${DEV}.cnf.xml.sgn`]: sgnB }, tvs: (e) => ({ type: 'tvs.result', at: 2_000, outcome: 'vouched', roles: [Role.SAST, Role.TFTP], ttlSeconds: 86400, certificates: [new Uint8Array(Buffer.from(bCm.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))], ...(e.type === 'tvs.query' ? {} : {}) }) };
     const r = reset(phone, net);
     const q = of(r, 'tvs.query')[0]!;
-    expect(q.subject).toMatch(/^CN=bpub\.lab\.example/);
+    expect(q.subject).toMatch(/^CN=bpub\.b\.lab\.example/);
     expect(r.state.boot.config).toBe('applied');
   });
 
