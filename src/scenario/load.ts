@@ -163,14 +163,17 @@ function checkReferences(s: Scenario, locate: (path: string, message: string, hi
     const [action, raw] = Object.entries(step).find(([k]) => k !== 'name' && k !== 'expect-error')!;
     walkRefs(STEP_ARGS[action] as unknown as SchemaNode, raw, `/steps/${i}/${action}`, undefined, check);
     if (action === 'expect') (raw as Expectation[]).forEach((e, j) => checkExpectationShape(e, `/steps/${i}/expect/${j}`, locate));
-    if (action === 'cli') checkCliLine(raw, `/steps/${i}/cli`, locate);
+    if (action === 'cli') checkCliLine(raw, `/steps/${i}/cli`, clusters.size, locate);
   });
 }
 
 /** A `cli:` line must be an emulated command with the right parameters, found before anything runs. */
-function checkCliLine(raw: unknown, path: string, locate: (path: string, message: string, hint?: string) => void): void {
+function checkCliLine(raw: unknown, path: string, clusters: number, locate: (path: string, message: string, hint?: string) => void): void {
   const line = typeof raw === 'string' ? raw : (raw as { line?: unknown } | null)?.line;
   if (typeof line !== 'string') return;
+  if (clusters !== 1 && (typeof raw === 'string' || !(raw as { cluster?: unknown }).cluster)) {
+    locate(path, `cli: this scenario has ${clusters} clusters; say which one the line runs on`, `cli: { cluster: NAME, line: "${line}" }`);
+  }
   const at = typeof raw === 'string' ? path : `${path}/line`;
   const p = parseLine(line, ADMIN_COMMANDS);
   if (p.kind === 'empty') locate(at, 'cli: the line is empty');

@@ -10,7 +10,8 @@ export function suggestion(word: string, names: readonly string[]): string | und
   return names.length ? `expected one of: ${names.join(', ')}` : undefined;
 }
 
-function distance(a: string, b: string): number {
+/** Levenshtein edit distance. */
+export function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;
@@ -25,7 +26,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The closest of `names` to `word`, and its edit distance (case-insensitive). */
-export function nearest(word: string, names: readonly string[]): { name: string; distance: number } | undefined {
+function nearest(word: string, names: readonly string[]): { name: string; distance: number } | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const n of names) {
     const d = distance(word.toLowerCase(), n.toLowerCase());

@@ -154,6 +154,18 @@ describe('admin CLI: utils ctl and utils itl', () => {
     }
   });
 
+  it('a remotekey paste that holds no certificate is refused with the model\'s code, not thrown', async () => {
+    const { o, out } = await run('utils itl reset remotekey', 'pub', term([], 'not a PEM\n'));
+    expect(o).toMatchObject({ status: 'failed', code: 'PKI_BAD_CERTIFICATE' });
+    expect(out).toContain('Executed command unsuccessfully');
+  });
+
+  it('set cert import trust with nothing pasted is refused with CUCM\'s trailer', async () => {
+    const { o, out } = await run('set cert import trust tomcat', 'pub', term([], undefined));
+    expect(o).toMatchObject({ status: 'failed', code: 'INVALID_ARGUMENT' });
+    expect(out).toContain('Executed command unsuccessfully');
+  });
+
   it('utils ctl update CTLFile on a non-secure cluster is refused with CTL_NOT_MIXED', async () => {
     expect((await run('utils ctl update CTLFile', 'pub', term(['y']))).o).toMatchObject({ status: 'failed', code: 'CTL_NOT_MIXED' });
   });

@@ -60,4 +60,11 @@ describe('the CLI-only REG-8 scenario and its structured twin', () => {
     expect(p[0]).toMatchObject({ line: 7, path: '/steps/0/cli', hint: expect.stringContaining('set cert regen unit') });
     expect(p[1]).toMatchObject({ line: 8, path: '/steps/1/cli/line', message: expect.stringContaining('missing service') });
   });
+
+  it('a cli: line in a scenario of several clusters must name its cluster, found when the file loads', () => {
+    const text = `name: t\nclusters:\n  - { name: A, release: "12.5", nodes: [pub] }\n  - { name: B, release: "12.5", nodes: [bpub] }\nfleets: []\nsteps:\n  - cli: show itl\n  - cli: { cluster: B, line: show itl }\n`;
+    const p = checkScenario(text, 'x.yaml').problems;
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatchObject({ line: 7, path: '/steps/0/cli', hint: 'cli: { cluster: NAME, line: "show itl" }' });
+  });
 });

@@ -7,6 +7,9 @@ import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { printJson, reportError, type CliIo } from '../io.js';
 import { openCluster, withLabOptions, type LabFlags } from '../lab-options.js';
 
+/** The most a paste reads (a PEM chain of a few certificates is 2–10 KiB). */
+const MAX_PASTE_BYTES = 256 * 1024;
+
 /** Lines from stdin, one at a time; `undefined` once it has ended. */
 function stdinLines(): { next(): Promise<string | undefined>; close(): void } {
   // Opened on first read: `-c` lines answered by --yes never touch stdin.
@@ -42,7 +45,14 @@ function processTerminal(io: CliIo, lines: ReturnType<typeof stdinLines>, yes: b
     paste: async (prompt) => {
       write(prompt);
       const got: string[] = [];
-      for (let l = await lines.next(); l !== undefined && !(l.trim() === '' && got.length); l = await lines.next()) if (l.trim() !== '' || got.length) got.push(l);
+      let size = 0;
+      for (let l = await lines.next(); l !== undefined && !(l.trim() === '' && got.length); l = await lines.next()) {
+        if (l.trim() === '' && !got.length) continue;
+        size += l.length + 1;
+        // A certificate chain is a few KiB; past this the paste is not one, and the model's upload limit refuses it.
+        if (size > MAX_PASTE_BYTES) break;
+        got.push(l);
+      }
       return got.length ? `${got.join('\n')}\n` : undefined;
     },
   };

@@ -1,7 +1,7 @@
 import { suggestion } from '../../shared/suggest.js';
 import { PURPOSES, TRUST_STORES, type Purpose, type TrustStoreName } from '../model.js';
-import { attempt, confirm, NOTE, refuse, reportOp } from './common.js';
-import { failed, type AdminCommand, type AdminOutcome, type AdminTerminal } from './types.js';
+import { confirm, NOTE, refuse, reportOp } from './common.js';
+import type { AdminCommand, AdminOutcome, AdminTerminal } from './types.js';
 
 const purposeOf = (name: string): Purpose | undefined => PURPOSES.find((p) => p.toLowerCase() === name.toLowerCase());
 
@@ -30,10 +30,10 @@ const regen: AdminCommand = {
       ? '\nWARNING: If you are using a tokenless CTL and if the CallManager certificate is recently\ngenerated, please ensure that the CTL File already has the new CallManager certificate and is\nupdated to the endpoints, before generating the ITL Recovery certificate. Are you sure want\nto proceed?\n\n'
       : `WARNING: This operation will overwrite any CA signed certificate previously imported for  ${purpose}\n`);
     if (!(await confirm(term, 'Proceed with regeneration (yes|no)? '))) return { status: 'cancelled' };
-    return attempt(term, async () => reportOp(term, await s.cluster.regenerate(purpose, s.node), [
+    return reportOp(term, await s.cluster.regenerate(purpose, s.node), [
       `Successfully Regenerated Certificate for ${purpose}.`,
       `You must restart services related to ${purpose} for the regenerated certificates to become active.`,
-    ]));
+    ]);
   },
 };
 
@@ -47,7 +47,7 @@ const remove: AdminCommand = {
   summary: 'delete a trust certificate from a trust unit (tomcat, CallManager, CAPF, Phone-SAST, …) on every node',
   run: async (s, [unit, name], term) => {
     if (purposeOf(unit!) && !storeOf(unit!)) {
-      return attempt(term, async () => reportOp(term, await s.cluster.deleteTrust({ store: purposeOf(unit!)!, node: s.node, name: name! }), []));
+      return reportOp(term, await s.cluster.deleteTrust({ store: purposeOf(unit!)!, node: s.node, name: name! }), []);
     }
     const store = storeOf(unit!);
     if (!store) return unknownUnit(term, unit!, TRUST_STORES);
@@ -56,7 +56,7 @@ const remove: AdminCommand = {
     if (!entry) return refuse(term, 'CERT_NOT_FOUND', `${NOTE} ${store} on ${s.node} has no "${name}"; see show cert list trust`);
     const file = `${store}/${entry.name.replace(/\.pem$/i, '')}.pem`;
     if (!(await confirm(term, `Are you sure you want to delete ${file} (yes|no)? `))) return { status: 'cancelled' };
-    return attempt(term, async () => reportOp(term, await s.cluster.deleteTrust({ store, node: s.node, name: entry.name }), [`Successfully deleted ${file}.`]));
+    return reportOp(term, await s.cluster.deleteTrust({ store, node: s.node, name: entry.name }), [`Successfully deleted ${file}.`]);
   },
 };
 
@@ -72,12 +72,12 @@ const importTrust: AdminCommand = {
     const store = storeOf(unit!);
     if (!store) return unknownUnit(term, unit!, TRUST_STORES.map((t) => t.replace(/-trust$/, '')));
     const pem = await term.paste('Paste the Certificate and Hit Enter\n');
-    if (!pem?.includes('-----BEGIN CERTIFICATE-----')) return failed('INVALID_ARGUMENT', 'no certificate was pasted');
+    if (!pem?.includes('-----BEGIN CERTIFICATE-----')) return refuse(term, 'INVALID_ARGUMENT', 'no certificate was pasted (paste a PEM block, -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----, then an empty line)');
     const u = store.replace(/-trust$/, '');
-    return attempt(term, async () => reportOp(term, await s.cluster.uploadTrust({ store, node: s.node, data: new TextEncoder().encode(pem) }), [
+    return reportOp(term, await s.cluster.uploadTrust({ store, node: s.node, data: new TextEncoder().encode(pem) }), [
       `Successfully imported certificate for ${u}.`,
       `Please restart services related to ${u} for the new certificate to become active.`,
-    ]));
+    ]);
   },
 };
 

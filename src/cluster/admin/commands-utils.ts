@@ -1,7 +1,7 @@
 import { suggestion } from '../../shared/suggest.js';
 import { certMonitorOf } from '../ops/monitor.js';
 import { profileOf } from '../release.js';
-import { attempt, confirm, NOTE, publisherOnly, refuse, reportOp } from './common.js';
+import { confirm, NOTE, refuse, reportOp } from './common.js';
 import { CLI_SERVICES, PLATFORM_SERVICES, cliServiceOf, type CliService } from './services.js';
 import { done, type AdminCommand, type AdminOutcome, type AdminSession, type AdminTerminal } from './types.js';
 
@@ -12,7 +12,8 @@ import { done, type AdminCommand, type AdminOutcome, type AdminSession, type Adm
 const itlReset: AdminCommand = {
   words: ['utils', 'itl', 'reset'], params: [{ name: 'key', values: ['localkey', 'remotekey'] }], twin: 'trustlab utils itl reset localkey|remotekey',
   summary: 're-sign the ITL with the other SAST key (localkey), or with a recovery key brought in (remotekey)',
-  run: async (s, [which], term) => publisherOnly(s, term, 'utils itl reset') ?? attempt(term, async () => {
+  publisherOnly: true,
+  run: async (s, [which], term) => {
     let remoteKeyPem: string | undefined;
     if (which === 'remotekey') {
       remoteKeyPem = await term.paste(`${NOTE} paste the ITLRecovery certificate and its private key (PEM), as converted from ITLRecovery.p12, and hit Enter\n`);
@@ -27,44 +28,49 @@ const itlReset: AdminCommand = {
       `Number of Active TFTP servers in the cluster : ${tftp.length}`, '', 'Transferring new reset ITL file to the TFTP server nodes in the cluster.........', '',
       ...tftp.map((h) => `Successfully transferred reset ITL to node ${h}`),
     ]);
-  }),
+  },
 };
+
+const RESTART_TFTP_AND_CALLMANAGER = 'Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services';
 
 /** CUCM's closing notice after a CTL change (decision 031 §6; 12.x words it as a phone reset and a CTIManager restart). */
 function ctlNotice(s: AdminSession): string[] {
   return profileOf(s.cluster.state.release).itlSigner === 'ITLRecovery'
     ? ['You must reset all phones to ensure they received the updated CTL file.', 'You must restart Cisco CTIManager services on all the nodes in the cluster that have the service activated.']
-    : ['Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services'];
+    : [RESTART_TFTP_AND_CALLMANAGER];
 }
 
 const setCluster: AdminCommand = {
   words: ['utils', 'ctl', 'set-cluster'], params: [{ name: 'mode', values: ['mixed-mode', 'non-secure-mode'] }], twin: 'trustlab utils ctl set-cluster mixed-mode|non-secure-mode',
   summary: 'switch the cluster to mixed mode (tokenless CTL) or back to non-secure mode',
-  run: async (s, [mode], term) => publisherOnly(s, term, 'utils ctl set-cluster') ?? attempt(term, async () => {
+  publisherOnly: true,
+  run: async (s, [mode], term) => {
     const mixed = mode === 'mixed-mode';
     if (!(await confirm(term, `This operation will set the cluster to ${mixed ? 'Mixed mode' : 'non secure mode'}. Do you want to continue? (y/n):`))) return { status: 'cancelled' };
     const r = await s.cluster.ctlSetCluster(mixed ? 'mixed' : 'non-secure');
     if (r.events.some((e) => e.type === 'warning' && e.code === 'ALREADY_IN_MODE')) return reportOp(term, r, []);
-    return reportOp(term, r, mixed ? ['Moving Cluster to Mixed Mode', 'Cluster set to Mixed Mode', ...ctlNotice(s)] : ['Moving Cluster to Non Secure Mode', 'Cluster set to Non Secure Mode', 'Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services']);
-  }),
+    return reportOp(term, r, mixed ? ['Moving Cluster to Mixed Mode', 'Cluster set to Mixed Mode', ...ctlNotice(s)] : ['Moving Cluster to Non Secure Mode', 'Cluster set to Non Secure Mode', RESTART_TFTP_AND_CALLMANAGER]);
+  },
 };
 
 const ctlUpdate: AdminCommand = {
   words: ['utils', 'ctl', 'update', 'CTLFile'], params: [], twin: 'trustlab utils ctl update CTLFile',
   summary: 'rebuild the CTL from the current certificates and copy it to every node',
-  run: async (s, _a, term) => publisherOnly(s, term, 'utils ctl update CTLFile') ?? attempt(term, async () => {
+  publisherOnly: true,
+  run: async (s, _a, term) => {
     if (!(await confirm(term, 'This operation updates the CTLFile. Do you want to continue? (y/n):'))) return { status: 'cancelled' };
     return reportOp(term, await s.cluster.ctlUpdate(), ['Updating CTL file', 'CTL file Updated', ...ctlNotice(s)]);
-  }),
+  },
 };
 
 const ctlReset: AdminCommand = {
   words: ['utils', 'ctl', 'reset'], params: [{ name: 'key', values: ['localkey'] }], twin: 'trustlab utils ctl reset localkey',
   summary: 'write a CTL signed by the other SAST key (CallManager), for an ITLRecovery regeneration in mixed mode (REG-7a)',
-  run: async (s, _a, term) => publisherOnly(s, term, 'utils ctl reset localkey') ?? attempt(term, async () => {
+  publisherOnly: true,
+  run: async (s, _a, term) => {
     if (!(await confirm(term, 'This operation updates the CTLFile. Do you want to continue? (y/n):'))) return { status: 'cancelled' };
     return reportOp(term, await s.cluster.ctlResetLocalkey(), ['Updating CTL file', 'CTL file Updated', ...ctlNotice(s)]);
-  }),
+  },
 };
 
 /** STARTED or STOPPED as this node has it: not activated, stopped in the model (monitor), or its listeners closed. */
@@ -109,25 +115,23 @@ function serviceControl(action: 'restart' | 'stop' | 'start'): AdminCommand {
     run: async (s, [name], term) => {
       const svc = cliServiceOf(name!);
       if (!svc) return unknownService(term, name!);
-      return attempt(term, async () => {
-        const lines = action === 'stop' ? [`${svc.name}[STOPPING]`, `${svc.name}[STOPPED]`] : action === 'start' ? [`${svc.name}[STARTING]`, `${svc.name}[STARTED]`] : [`${svc.name}[STOPPING]`, `${svc.name}[STARTING]`, `${svc.name}[STARTED]`];
-        if (svc.model && !s.cluster.node(s.node).services.includes(svc.model)) return refuse(term, 'INVALID_ARGUMENT', `${svc.name}[STOPPED]  Service Not Activated`);
-        if (svc.monitor) {
-          term.write(RESTART_BANNER);
-          return reportOp(term, await s.cluster.controlCertMonitor(action), lines);
-        }
-        if (action !== 'restart') {
-          if (!svc.listeners) return refuse(term, 'ADMIN_NOT_EMULATED', `${NOTE} ${svc.name} has no part in trust here, so it cannot be stopped or started`);
-          if (!s.servers) return refuse(term, 'ADMIN_NOT_EMULATED', `${NOTE} ${svc.name} runs in \`trustlab serve\`, not in this process: stop that, or use a scenario's \`cli:\` or \`stop:\` step`);
-          term.write(RESTART_BANNER);
-          for (const l of svc.listeners) await (action === 'stop' ? s.servers.stop(s.node, l) : s.servers.start(s.node, l));
-          term.write(lines.map((l) => `${l}\n`).join(''));
-          return done();
-        }
+      const lines = action === 'stop' ? [`${svc.name}[STOPPING]`, `${svc.name}[STOPPED]`] : action === 'start' ? [`${svc.name}[STARTING]`, `${svc.name}[STARTED]`] : [`${svc.name}[STOPPING]`, `${svc.name}[STARTING]`, `${svc.name}[STARTED]`];
+      if (svc.model && !s.cluster.node(s.node).services.includes(svc.model)) return refuse(term, 'INVALID_ARGUMENT', `${svc.name}[STOPPED]  Service Not Activated`);
+      if (svc.monitor) {
         term.write(RESTART_BANNER);
-        if (!svc.model) return reportOp(term, { events: [], warnings: [] }, [...lines, `${NOTE} ${svc.name} has no part in trust in trustlab's model; nothing else changed`]);
-        return reportOp(term, await s.cluster.restartService(svc.model, [s.node]), lines);
-      });
+        return reportOp(term, await s.cluster.controlCertMonitor(action), lines);
+      }
+      if (action !== 'restart') {
+        if (!svc.listeners) return refuse(term, 'ADMIN_NOT_EMULATED', `${NOTE} ${svc.name} has no part in trust here, so it cannot be stopped or started`);
+        if (!s.servers) return refuse(term, 'ADMIN_NOT_EMULATED', `${NOTE} ${svc.name} runs in \`trustlab serve\`, not in this process: stop that, or use a scenario's \`cli:\` or \`stop:\` step`);
+        term.write(RESTART_BANNER);
+        for (const l of svc.listeners) await (action === 'stop' ? s.servers.stop(s.node, l) : s.servers.start(s.node, l));
+        term.write(lines.map((l) => `${l}\n`).join(''));
+        return done();
+      }
+      term.write(RESTART_BANNER);
+      if (!svc.model) return reportOp(term, { events: [], warnings: [] }, [...lines, `${NOTE} ${svc.name} has no part in trust in trustlab's model; nothing else changed`]);
+      return reportOp(term, await s.cluster.restartService(svc.model, [s.node]), lines);
     },
   };
 }

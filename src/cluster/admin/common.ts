@@ -1,7 +1,7 @@
 import { isEmulatorError, type ErrorCode } from '../../shared/errors.js';
 import { describeClusterEvent } from '../describe.js';
 import type { OpResult } from '../events.js';
-import type { AdminOutcome, AdminSession, AdminTerminal } from './types.js';
+import type { AdminOutcome, AdminTerminal } from './types.js';
 import { done, failed } from './types.js';
 
 /** CUCM's generic failure trailer on the platform CLI (decision 031 §10). */
@@ -32,7 +32,7 @@ export function refuse(term: AdminTerminal, code: ErrorCode, message: string): A
   return failed(code, message);
 }
 
-/** Runs a model operation; the model's refusals (rules of the chapter) become CLI refusals. */
+/** Runs a command; the model's refusals (the chapter's rules, a node without the file) become CLI refusals with their code. */
 export async function attempt(term: AdminTerminal, work: () => Promise<AdminOutcome>): Promise<AdminOutcome> {
   try {
     return await work();
@@ -40,11 +40,4 @@ export async function attempt(term: AdminTerminal, work: () => Promise<AdminOutc
     if (!isEmulatorError(e)) throw e;
     return refuse(term, e.code, e.message);
   }
-}
-
-/** Commands CUCM runs only on the publisher ("On all other nodes, this CLI command is disabled"). */
-export function publisherOnly(s: AdminSession, term: AdminTerminal, what: string): AdminOutcome | undefined {
-  const pub = s.cluster.publisher.hostname;
-  if (s.node === pub) return undefined;
-  return refuse(term, 'PUBLISHER_ONLY', `${what} runs on the publisher only; log in to ${pub} (trustlab admin --node ${pub})`);
 }

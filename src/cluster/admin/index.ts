@@ -9,7 +9,7 @@
 import { SET_COMMANDS } from './commands-set.js';
 import { SHOW_COMMANDS } from './commands-show.js';
 import { UTILS_COMMANDS } from './commands-utils.js';
-import { NOTE, UNSUCCESSFUL } from './common.js';
+import { attempt, NOTE, refuse, UNSUCCESSFUL } from './common.js';
 import { parseLine, usageOf } from './parse.js';
 import { done, failed, type AdminCommand, type AdminOutcome, type AdminSession, type AdminTerminal } from './types.js';
 
@@ -44,8 +44,14 @@ export async function runAdminLine(session: AdminSession, line: string, term: Ad
       term.write(`${UNSUCCESSFUL}\n${NOTE} ${message}\n`);
       return failed('USAGE', message);
     }
-    case 'command':
-      return p.command.run(session, p.args, term);
+    case 'command': {
+      const pub = session.cluster.publisher.hostname;
+      if (p.command.publisherOnly && session.node !== pub) {
+        return refuse(term, 'PUBLISHER_ONLY', `${p.command.words.join(' ')} runs on the publisher only; log in to ${pub} (trustlab admin --node ${pub})`);
+      }
+      const { command, args } = p;
+      return attempt(term, () => command.run(session, args, term));
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { nearest } from '../../shared/suggest.js';
+import { distance } from '../../shared/suggest.js';
 import type { AdminCommand } from './types.js';
 
 /** The longest line the CLI reads (a pasted certificate comes through `paste`, not here). */
@@ -74,8 +74,7 @@ function nearestCommand(tokens: readonly string[], commands: readonly AdminComma
   let best: { c: AdminCommand; d: number } | undefined;
   for (const c of commands) {
     const words = c.words.join(' ');
-    const n = nearest(tokens.slice(0, c.words.length).join(' '), [words]);
-    const d = n ? n.distance / words.length : Infinity;
+    const d = distance(tokens.slice(0, c.words.length).join(' ').toLowerCase(), words.toLowerCase()) / words.length;
     if (!best || d < best.d) best = { c, d };
   }
   return best?.c;

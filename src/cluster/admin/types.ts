@@ -60,6 +60,8 @@ export interface AdminCommand {
   summary: string;
   /** The `trustlab` subcommand that does the same, named in its `--help`. */
   twin?: string;
+  /** CUCM runs it on the publisher only ("On all other nodes, this CLI command is disabled"). */
+  publisherOnly?: true;
   run(session: AdminSession, args: readonly string[], term: AdminTerminal): Promise<AdminOutcome>;
 }
 
