@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ADMIN_COMMANDS, clusterServiceOf, networkServiceOf, parseLine, usageOf } from '../cluster/index.js';
 import { suggestion } from '../shared/suggest.js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { explainErrors } from './explain.js';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { EmulatorError } from '../shared/errors.js';
 import { isStartInstant, parseDuration } from './steps/common.js';
@@ -99,19 +100,20 @@ export function checkScenario(text: string, file: string): { problems: ScenarioP
   const locate = (path: string, message: string, hint?: string, key = false): void => {
     problems.push(at(offsetOf(doc, path, key), path, message, hint));
   };
-  if (!validateTop(data)) {
-    for (const e of distinct(validateTop.errors)) locate(pathOf(e), describe(e), hintOf(e), e.keyword === 'additionalProperties');
-    return { problems };
-  }
+  const topValid = validateTop(data);
+  if (!topValid) for (const x of explainErrors(validateTop.errors, 'the scenario')) locate(x.path, x.message, x.hint, x.key);
+  // Steps are checked even when the top level is not, so that one run of the loader lists every problem.
+  const steps = (data as { steps?: unknown } | null)?.steps;
+  if (Array.isArray(steps)) steps.forEach((step, i) => step && typeof step === 'object' && !Array.isArray(step) && checkStep(step as Record<string, unknown>, `/steps/${i}`, locate));
+  if (problems.length) return { problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) };
   const s = data as Scenario;
-  s.steps.forEach((step, i) => checkStep(step as Record<string, unknown>, `/steps/${i}`, locate));
-  if (problems.length) return { problems };
   checkReferences(s, locate);
   return problems.length ? { problems } : { problems, scenario: s };
 }
 
 function checkStep(step: Record<string, unknown>, path: string, locate: (path: string, message: string, hint?: string, key?: boolean) => void): void {
   const actions = Object.keys(step).filter((k) => k !== 'name' && k !== 'expect-error');
+  if (!actions.length && !Object.keys(step).length) return; // the top level says so: minProperties
   if (actions.length !== 1) {
     const unknown = actions.find((a) => !STEP_NAMES.includes(a));
     if (unknown) return locate(`${path}/${unknown}`, `unknown step "${unknown}"`, suggestion(unknown, STEP_NAMES), true);
@@ -122,7 +124,7 @@ function checkStep(step: Record<string, unknown>, path: string, locate: (path: s
   canonicalService(action, step[action]);
   const v = stepValidator(action);
   if (!v(step[action] ?? null)) {
-    for (const e of distinct(v.errors)) locate(`${path}/${action}${pathOf(e)}`, `${action}: ${describe(e)}`, hintOf(e), e.keyword === 'additionalProperties');
+    for (const x of explainErrors(v.errors, action)) locate(`${path}/${action}${x.path}`, x.message.startsWith(`${action} `) ? x.message : `${action}: ${x.message}`, x.hint, x.key);
   }
 }
 
@@ -235,41 +237,6 @@ function walkRefs(schema: SchemaNode, value: unknown, path: string, clusterName:
     const p = schema.properties[k];
     if (p) walkRefs(p, v, `${path}/${k}`, c, check);
   }
-}
-
-function pathOf(e: ErrorObject): string {
-  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`;
-  if (e.keyword === 'required') return e.instancePath;
-  return e.instancePath;
-}
-
-/** A value that fails its pattern also fails the bounded format behind it: report it once. */
-function distinct(errors: ErrorObject[] | null | undefined): ErrorObject[] {
-  const list = errors ?? [];
-  return list.filter((e) => e.keyword !== 'format' || !list.some((o) => o !== e && o.keyword === 'pattern' && o.instancePath === e.instancePath));
-}
-
-function describe(e: ErrorObject): string {
-  const where = e.instancePath ? `${e.instancePath.split('/').filter(Boolean).slice(-1)[0]}` : 'the scenario';
-  switch (e.keyword) {
-    case 'required': return `${where} needs "${(e.params as { missingProperty: string }).missingProperty}"`;
-    case 'additionalProperties': return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-    case 'enum': return `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'type': return `${where} must be ${(e.params as { type: string }).type}`;
-    case 'format': return (e.params as { format: string }).format === 'trustlab-start' ? `${where} must be an ISO 8601 time between 1970 and 2100` : `${where} must be a duration of at most 100y`;
-    default: return `${where} ${e.message ?? 'is invalid'}`;
-  }
-}
-
-function hintOf(e: ErrorObject): string | undefined {
-  if (e.keyword === 'additionalProperties') {
-    const bad = (e.params as { additionalProperty: string }).additionalProperty;
-    const props = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
-    return suggestion(bad, props);
-  }
-  if ((e.keyword === 'pattern' || e.keyword === 'format') && e.instancePath.endsWith('advance')) return 'e.g. "24h", "30m", "5y"';
-  if (e.keyword === 'pattern' && e.instancePath.endsWith('/name')) return 'use letters, digits, - and _ (fleet names may also use .)';
-  return undefined;
 }
 
 /** The source offset of the value (or key) at a JSON path, or of its nearest existing parent. */

@@ -13,8 +13,8 @@ import { CapfSettings, Enum, Obj, Opt, Profile, Str } from './steps/schemas.js';
  */
 type Json = Record<string, unknown>;
 
-const name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: 'letters, digits, - and _' });
-const fleetName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'letters, digits, ., - and _' });
+const name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: 'up to 64 letters, digits, - and _, starting with a letter or digit' });
+const fleetName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'up to 64 letters, digits, ., - and _, starting with a letter or digit' });
 
 export const ClusterSpec = Obj({
   name,
@@ -22,6 +22,7 @@ export const ClusterSpec = Obj({
     pattern: `^(${RELEASES.map((r) => r.replace('.', '\\.')).join('|')})(SU[0-9]{1,2})?$`,
     description: `the CUCM release (${RELEASES.join(', ')}), with its Service Update where it matters: Certificate Revocation needs 14SU3`,
     examples: ['12.5', '14', '14SU3', '15'],
+    'x-values': [...RELEASES],
   }),
   nodes: Type.Array(Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$' }), { minItems: 1, maxItems: 8, uniqueItems: true, description: 'node hostnames; the first is the publisher' }),
   security: Opt(Enum(['non-secure', 'mixed'] as const, 'the cluster security mode')),
@@ -59,7 +60,7 @@ export const FleetSpec = Obj({
   name: fleetName,
   cluster: Str('the cluster its devices are provisioned on'),
   count: Type.Integer({ minimum: 0, maximum: 100_000 }),
-  models: Type.Record(Type.String(), Type.Integer({ minimum: 0, maximum: 1000 }), { minProperties: 1, propertyNames: { enum: Object.keys(PHONE_MODELS) }, description: 'model weights, e.g. { "8861": 3, "7942": 1 }' }),
+  models: Type.Record(Type.String(), Type.Integer({ minimum: 0, maximum: 1000 }), { minProperties: 1, propertyNames: { enum: Object.keys(PHONE_MODELS), description: 'a phone model trustlab emulates' }, description: 'model weights, e.g. { "8861": 3, "7942": 1 }' }),
   profile: Opt(Profile),
   capf: Opt(CapfSettings),
   tftp: Opt(Type.Array(Str(), { minItems: 1, description: 'TFTP nodes (DHCP option 150), default the publisher' })),

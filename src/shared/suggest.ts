@@ -5,9 +5,15 @@
 
 /** "did you mean X?" for the closest name within an edit distance of 3, else the list. */
 export function suggestion(word: string, names: readonly string[]): string | undefined {
-  const best = nearest(word, names);
-  if (best && best.distance <= Math.max(1, Math.min(3, Math.floor(best.name.length / 2)))) return `did you mean "${best.name}"?`;
+  const best = closest(word, names);
+  if (best !== undefined) return `did you mean "${best}"?`;
   return names.length ? `expected one of: ${names.join(', ')}` : undefined;
+}
+
+/** The name `word` is a slip for (within an edit distance of 3, at most half its length), if any. */
+export function closest(word: string, names: readonly string[]): string | undefined {
+  const best = nearest(word, names);
+  return best && best.distance <= Math.max(1, Math.min(3, Math.floor(best.name.length / 2))) ? best.name : undefined;
 }
 
 /** Levenshtein edit distance. */

@@ -38,7 +38,7 @@ describe('scenario loader', () => {
   it('points at the bad value of a step argument, with the allowed values', () => {
     const p = problems(`${base}  - regenerate: { cluster: A, purpose: CallManger, node: pub }\n`);
     expect(p[0]).toMatchObject({ line: 7, path: '/steps/0/regenerate/purpose' });
-    expect(p[0]!.message).toContain('"CallManager"');
+    expect(p[0]!.hint).toContain('CallManager');
     expect(p[0]!.column).toBeGreaterThan(20);
   });
 
@@ -55,7 +55,7 @@ describe('scenario loader', () => {
     const syntax = problems('name: [unclosed\n');
     expect(syntax[0]).toMatchObject({ line: expect.any(Number), hint: 'fix the YAML syntax' });
     const extra = problems(`${base}  - boot: phones\nfleet: []\n`);
-    expect(extra[0]).toMatchObject({ line: 8, column: 1, message: 'unknown key "fleet"', hint: 'did you mean "fleets"?' });
+    expect(extra[0]).toMatchObject({ line: 8, column: 1, message: 'the scenario has no key "fleet"', hint: 'did you mean "fleets"?' });
   });
 
   it('throws SCENARIO_INVALID with every problem, so nothing runs', () => {

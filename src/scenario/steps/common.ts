@@ -53,6 +53,24 @@ export function parseDuration(text: string): number | undefined {
   return ms <= 100 * UNITS.y ? ms : undefined;
 }
 
+const UNIT_WORDS: ReadonlyArray<[RegExp, keyof typeof UNITS | 'w']> = [
+  [/^(milliseconds?|msecs?|ms)$/i, 'ms'], [/^(seconds?|secs?|s)$/i, 's'], [/^(minutes?|mins?|m)$/i, 'm'],
+  [/^(hours?|hrs?|h)$/i, 'h'], [/^(days?|d)$/i, 'd'], [/^(weeks?|wks?|w)$/i, 'w'], [/^(years?|yrs?|y)$/i, 'y'],
+];
+
+/**
+ * The duration a person meant by "3 days", "2 weeks" or "90 Minutes", written the way a scenario
+ * takes it ("3d", "14d", "90m"), for the loader's fix hint; undefined when it reads as none.
+ */
+export function durationFix(text: string): string | undefined {
+  const m = /^\s*([0-9]{1,15}(?:\.[0-9]{1,9})?)\s*([A-Za-z]+)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = UNIT_WORDS.find(([re]) => re.test(m[2]!))?.[1];
+  if (!unit) return undefined;
+  const fix = unit === 'w' ? `${Number(m[1]) * 7}d` : `${m[1]}${unit}`;
+  return parseDuration(fix) !== undefined ? fix : undefined;
+}
+
 export function durationMs(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new EmulatorError('INVALID_ARGUMENT', `"${text}" is not a duration like 24h, 30m or 5y of at most ${MAX_DURATION}`);
